@@ -1,0 +1,160 @@
+/**
+ * Every setting Troupe reads from the environment, in one zod schema with
+ * defaults. This is the only module that touches `Deno.env`.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = z.url();
+const csvIds = z.string().transform((s, ctx) => {
+  const ids = s.split(",").map((p) => p.trim()).filter(Boolean);
+  for (const id of ids) {
+    if (!/^-?\d+$/.test(id)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${id}" is not a numeric Telegram id`,
+      });
+    }
+  }
+  return ids.map(Number);
+});
+
+/** Variable name -> schema, with a human description used in errors and docs. */
+export const configSchema = z.object({
+  HOST: z.string().min(1).default("127.0.0.1").describe(
+    "interface the HTTP server binds",
+  ),
+  PORT: port.default(8080).describe("HTTP port (0 picks a free one)"),
+  DATA_DIR: z.string().min(1).default("./data").describe(
+    "where embedded PostgreSQL, KV and Chroma keep their files",
+  ),
+  NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional().describe(
+    "this node's id (default: random per start)",
+  ),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info")
+    .describe("log verbosity"),
+  DATABASE_URL: url.optional().describe(
+    "PostgreSQL URL; unset = embedded PGlite in DATA_DIR/pg",
+  ),
+  DATABASE_POOL_SIZE: positiveInt.default(10).describe(
+    "PostgreSQL connection pool size",
+  ),
+  DENO_KV_URL: z.string().min(1).optional().describe(
+    "Deno KV path or KV Connect URL; unset = DATA_DIR/kv.sqlite3",
+  ),
+  CHROMA_URL: url.optional().describe(
+    "Chroma server URL; unset = embedded Chroma in DATA_DIR/chroma",
+  ),
+  OLLAMA_HOST: url.default("http://127.0.0.1:11434").describe("Ollama server"),
+  OLLAMA_MODEL: z.string().min(1).default("qwen2.5-coder:7b").describe(
+    "model that writes code",
+  ),
+  OLLAMA_EMBED_MODEL: z.string().min(1).default("nomic-embed-text").describe(
+    "embedding model",
+  ),
+  EMBED_DIMENSIONS: positiveInt.default(768).describe(
+    "dimensions of the embedding model",
+  ),
+  OLLAMA_TIMEOUT_MS: positiveInt.default(120_000).describe(
+    "timeout of one model call",
+  ),
+  BUILD_TEST_RETRIES: z.coerce.number().int().min(0).max(10).default(3)
+    .describe("generate -> test rounds after the first"),
+  SANDBOX_TIMEOUT_MS: positiveInt.default(30_000).describe(
+    "wall-clock limit of a sandboxed test run",
+  ),
+  SANDBOX_MEMORY_MB: positiveInt.default(128).describe(
+    "V8 heap cap of a sandboxed test run",
+  ),
+  BODY_LIMIT_BYTES: positiveInt.default(1_048_576).describe(
+    "largest accepted HTTP body",
+  ),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(120).describe(
+    "requests per API key per minute",
+  ),
+  DEFAULT_DAILY_QUOTA: z.coerce.number().int().min(0).default(50).describe(
+    "builds per user per day for new users",
+  ),
+  EVENT_RETENTION_DAYS: positiveInt.default(90).describe(
+    "build events older than this are pruned",
+  ),
+  CHECKPOINT_RETENTION_DAYS: positiveInt.default(30).describe(
+    "workflow checkpoints of finished builds older than this are pruned",
+  ),
+  TELEGRAM_BOT_TOKEN: z.string().regex(
+    /^\d+:[A-Za-z0-9_-]{20,}$/,
+    "expected <bot id>:<secret> as given by @BotFather",
+  ).optional()
+    .describe("enables the Telegram bot"),
+  TELEGRAM_ADMIN_IDS: csvIds.default([]).describe(
+    "comma-separated Telegram user ids with /admin",
+  ),
+  TELEGRAM_WEBHOOK_URL: url.optional().describe(
+    "public URL for webhook mode; unset = long polling",
+  ),
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/).optional()
+    .describe("secret token Telegram sends with webhook calls"),
+  TELEGRAM_API_ROOT: url.default("https://api.telegram.org").describe(
+    "Bot API server",
+  ),
+});
+
+/** The validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+
+/** A variable has a value of the wrong form. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(
+    readonly problems: readonly { variable: string; message: string }[],
+  ) {
+    super(
+      "invalid configuration:\n" +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"),
+    );
+  }
+}
+
+/**
+ * Parses configuration from an environment map. Empty strings count as unset.
+ *
+ * @example
+ * ```ts
+ * import { parseConfig } from "./config.ts";
+ * const config = parseConfig({ PORT: "9000" });
+ * console.assert(config.PORT === 9000);
+ * ```
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== "") input[key] = value.trim();
+  }
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? "(environment)");
+    const description = configSchema.shape[variable as keyof Config]
+      ?.description;
+    const got = input[variable];
+    return {
+      variable,
+      message: `${issue.message}${description ? ` (${description})` : ""}${
+        got !== undefined && !variable.includes("TOKEN") &&
+          !variable.includes("SECRET") &&
+          !variable.includes("DATABASE_URL")
+          ? `; got "${got}"`
+          : ""
+      }`,
+    };
+  }));
+}
+
+/** Reads the process environment. */
+export function readConfig(): Config {
+  return parseConfig(Deno.env.toObject());
+}

@@ -1,0 +1,52 @@
+/**
+ * Where durable actors keep their state.
+ *
+ * @module
+ */
+
+/** A committed snapshot of one actor. */
+export interface StoredState {
+  readonly state: unknown;
+  /** Incremented by every successful save; 0 means never saved. */
+  readonly version: number;
+  /** The sequence number of the last message whose effect is in `state`. */
+  readonly lastSeq: number;
+}
+
+/** A failed message kept for inspection and retry. */
+export interface DeadLetter {
+  readonly kind: string;
+  readonly id: string;
+  readonly seq: number;
+  readonly message: unknown;
+  readonly error: string;
+  readonly attempts: number;
+  readonly at: number;
+}
+
+/**
+ * Durable state of actors. Implementations: `MemoryStateStore` here and
+ * `PostgresStateStore` in storage/. Every implementation passes
+ * tests/runtime/store_conformance.ts.
+ */
+export interface StateStore {
+  /** The last committed snapshot, or `undefined` if the actor never saved. */
+  load(kind: string, id: string): Promise<StoredState | undefined>;
+  /**
+   * Commits `state` and `lastSeq` together, only if the stored version is still
+   * `expectedVersion` (0 for a first save). Returns the new version; throws
+   * `VersionConflictError` otherwise, changing nothing.
+   */
+  save(
+    kind: string,
+    id: string,
+    snapshot: { state: unknown; lastSeq: number; fence: number },
+    expectedVersion: number,
+  ): Promise<number>;
+  /** Records a dead letter. */
+  deadLetter(letter: DeadLetter): Promise<void>;
+  /** Dead letters, oldest first. */
+  deadLetters(
+    filter?: { kind?: string; limit?: number },
+  ): Promise<DeadLetter[]>;
+}

@@ -1,0 +1,74 @@
+/**
+ * How messages reach durable actors. A transport owns the durable mailbox of
+ * each actor, the wake-ups, and the activation lease; the system owns
+ * processing. Implementations: `MemoryTransport` and `KvTransport`. Every
+ * implementation passes tests/runtime/transport_conformance.ts.
+ *
+ * @module
+ */
+import type { Address } from "./actor.ts";
+
+/** One message in an actor's mailbox. */
+export interface Envelope {
+  readonly target: Address;
+  /** Per-actor sequence number, strictly increasing in mailbox order. */
+  readonly seq: number;
+  readonly message: unknown;
+  /** Where to send the reply of an `ask`: `"<node>:<id>"`. */
+  readonly replyTo?: string;
+  /** The actor that spawned the target, for supervision links. */
+  readonly parent?: Address;
+  /** Runtime control messages (restart requests) rather than user messages. */
+  readonly control?: "restart";
+}
+
+/** What a sender provides; the transport assigns `seq`. */
+export type Outgoing = Omit<Envelope, "seq">;
+
+/** Exclusive right to process one actor's mailbox. */
+export interface Lease {
+  readonly target: Address;
+  /** Strictly increasing per actor across all nodes. */
+  readonly fence: number;
+  /** Mailbox entries with `seq > afterSeq`, in order, at most `limit`. */
+  read(afterSeq: number, limit: number): Promise<Envelope[]>;
+  /** Removes entries with `seq <= uptoSeq` from the mailbox. */
+  ack(uptoSeq: number): Promise<void>;
+  /** Extends the lease; false if it was lost (expired and taken by another node). */
+  renew(): Promise<boolean>;
+  /** Gives the lease up. Returns true if the mailbox was empty at release (else the caller should keep draining or a wake-up is guaranteed). */
+  release(): Promise<boolean>;
+}
+
+/** A reply to an `ask`, routed to the node that asked. */
+export interface Reply {
+  readonly replyTo: string;
+  readonly ok: boolean;
+  readonly value: unknown;
+}
+
+/** The system's callbacks, registered with {@linkcode Transport.listen}. */
+export interface TransportHandlers {
+  /** An actor has (or may have) messages. Called at least once after every post. */
+  wake(target: Address): void | Promise<void>;
+  /** A reply addressed to this node arrived. */
+  reply(reply: Reply): void;
+}
+
+/** The durable delivery layer under the actor system. */
+export interface Transport {
+  /** This node's id, unique among nodes sharing the backend. */
+  readonly nodeId: string;
+  /** Appends messages to their mailboxes and schedules wake-ups, atomically per call (all or nothing). */
+  post(messages: readonly Outgoing[]): Promise<void>;
+  /** Posts `message` after `delayMs`, durably (reminders). */
+  postLater(message: Outgoing, delayMs: number): Promise<void>;
+  /** Takes the actor's lease, or returns undefined if another node holds it (the transport then re-wakes later). */
+  acquire(target: Address, ttlMs: number): Promise<Lease | undefined>;
+  /** Sends a reply to the node named in `reply.replyTo`. */
+  sendReply(reply: Reply): Promise<void>;
+  /** Starts delivering wake-ups and replies. */
+  listen(handlers: TransportHandlers): void;
+  /** Stops listening; pending work stays in the backend. */
+  close(): Promise<void>;
+}
