@@ -45,8 +45,13 @@ export interface SupervisionPolicy {
 export interface ChildFailure {
   readonly child: Address;
   readonly error: string;
-  /** What the runtime did to the child. */
-  readonly outcome: "restarted" | "stopped" | "escalated";
+  /**
+   * What the runtime did to the child: `"escalated"` (the child restarts and
+   * the parent's `children` strategy applies to its siblings), `"stopped"`,
+   * `"dead_lettered"` (the message was given up; the child goes on), or
+   * `"restarted"`.
+   */
+  readonly outcome: "restarted" | "stopped" | "escalated" | "dead_lettered";
 }
 
 /** A handle for sending to one actor. */

@@ -18,8 +18,12 @@ export interface Envelope {
   readonly replyTo?: string;
   /** The actor that spawned the target, for supervision links. */
   readonly parent?: Address;
-  /** Runtime control messages (restart requests) rather than user messages. */
-  readonly control?: "restart";
+  /**
+   * Runtime control messages rather than user messages: `"restart"` asks the
+   * target to discard its activation and reload from the store;
+   * `"child_failed"` carries a `ChildFailure` (in `message`) to a parent.
+   */
+  readonly control?: "restart" | "child_failed";
 }
 
 /** What a sender provides; the transport assigns `seq`. */
@@ -36,8 +40,13 @@ export interface Lease {
   ack(uptoSeq: number): Promise<void>;
   /** Extends the lease; false if it was lost (expired and taken by another node). */
   renew(): Promise<boolean>;
-  /** Gives the lease up. Returns true if the mailbox was empty at release (else the caller should keep draining or a wake-up is guaranteed). */
-  release(): Promise<boolean>;
+  /**
+   * Gives the lease up if the mailbox is empty and returns true. Otherwise
+   * returns false and either keeps the lease (the caller keeps draining) or
+   * guarantees a later wake-up. With `force`, always gives the lease up (used
+   * when stopping); a non-empty mailbox then gets a wake-up later.
+   */
+  release(force?: boolean): Promise<boolean>;
 }
 
 /** A reply to an `ask`, routed to the node that asked. */
