@@ -1,0 +1,31 @@
+/**
+ * Every migration, in order. Files are imported statically (no directory
+ * scan) so the list works the same from source, a bundle or `deno compile`.
+ * To add one: create `NNNN_name.ts` exporting `up` and `down`, then list it
+ * here.
+ *
+ * @module
+ */
+import type { Migration, MigrationProvider } from "kysely/migration";
+import * as m0001 from "./0001_initial.ts";
+
+/** Name -> migration, names sorting in the order they must run. */
+export const migrations: Readonly<Record<string, Migration>> = {
+  "0001_initial": m0001,
+};
+
+/**
+ * A Kysely {@link MigrationProvider} over {@link migrations}.
+ *
+ * @example
+ * ```ts
+ * import { Migrator } from "kysely";
+ * import { migrationProvider } from "./mod.ts";
+ * // new Migrator({ db, provider: migrationProvider() })
+ * ```
+ */
+export function migrationProvider(
+  list: Readonly<Record<string, Migration>> = migrations,
+): MigrationProvider {
+  return { getMigrations: () => Promise.resolve({ ...list }) };
+}
