@@ -1,0 +1,139 @@
+/**
+ * The agent workflow: the graph, its prompts, its checkpointer, the model
+ * client and the tools, plus {@linkcode createWorkflowDeps}, which wires the
+ * real tools into the graph's dependencies.
+ *
+ * @example
+ * ```ts ignore
+ * import { createCheckpointer, createModelClient, createWorkflowDeps } from "./mod.ts";
+ * const deps = createWorkflowDeps({
+ *   model: createModelClient({ host, model, embedModel, dimensions }),
+ *   vector,
+ *   checkpointer: await createCheckpointer(db),
+ *   workspaceRoot: `${dataDir}/workspaces`,
+ * });
+ * ```
+ *
+ * @module
+ */
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { type Clock, realClock } from "../../runtime/clock.ts";
+import type { ModelPort, VectorPort, WorkflowDeps } from "./graph.ts";
+import { analyzeCode } from "./tools/analysis.ts";
+import { generateDocs } from "./tools/docs.ts";
+import { runTests } from "./tools/sandbox.ts";
+
+export * from "./graph.ts";
+export * from "./prompts.ts";
+export { createCheckpointer, kyselyPool } from "./checkpointer.ts";
+export {
+  createModelClient,
+  extractCodeBlocks,
+  type ModelClient,
+  type ModelClientOptions,
+  ModelError,
+  ModelTimeoutError,
+  ModelUnavailableError,
+} from "./llm.ts";
+
+/** Languages the deno sandbox can test. */
+export const TESTABLE_LANGUAGES: readonly string[] = [
+  "typescript",
+  "ts",
+  "javascript",
+  "js",
+  "tsx",
+  "jsx",
+];
+
+/** Options of {@linkcode createWorkflowDeps}. */
+export interface WorkflowDepsOptions {
+  readonly model: ModelPort;
+  readonly vector: VectorPort;
+  readonly checkpointer: BaseCheckpointSaver;
+  /** One directory per build is made under it. */
+  readonly workspaceRoot: string;
+  /** Sandbox limits (SANDBOX_TIMEOUT_MS, SANDBOX_MEMORY_MB); `check` type-checks (default true). */
+  readonly sandbox?: {
+    readonly timeoutMs?: number;
+    readonly memoryMb?: number;
+    readonly check?: boolean;
+    /** Test runs at once on this node; more wait their turn (default: the CPU count). */
+    readonly concurrency?: number;
+  };
+  /** BUILD_TEST_RETRIES (default 3). */
+  readonly testRetries?: number;
+  readonly clock?: Clock;
+  readonly tokenProgressMs?: number;
+  readonly cancelPollMs?: number;
+}
+
+/**
+ * The graph's dependencies from the real tools: the deno sandbox, the code
+ * analyser and the docs generator. Progress and cancellation are left to the
+ * caller (the workflow actor wires them per build).
+ */
+export function createWorkflowDeps(
+  options: WorkflowDepsOptions,
+): Omit<WorkflowDeps, "onProgress" | "isCancelled"> {
+  const sandbox = options.sandbox ?? {};
+  const slots = limiter(
+    sandbox.concurrency ?? Math.max(1, navigator.hardwareConcurrency || 1),
+  );
+  return {
+    model: options.model,
+    vector: options.vector,
+    checkpointer: options.checkpointer,
+    workspaceRoot: options.workspaceRoot,
+    clock: options.clock ?? realClock,
+    ...(options.testRetries === undefined
+      ? {}
+      : { testRetries: options.testRetries }),
+    ...(options.tokenProgressMs === undefined
+      ? {}
+      : { tokenProgressMs: options.tokenProgressMs }),
+    ...(options.cancelPollMs === undefined
+      ? {}
+      : { cancelPollMs: options.cancelPollMs }),
+    canTest: (language) =>
+      TESTABLE_LANGUAGES.includes(language.trim().toLowerCase()),
+    // The timeout applies to the run itself, not to the wait for a slot.
+    runTests: (dir, language, signal) =>
+      slots(() =>
+        runTests(dir, {
+          language,
+          ...(signal ? { signal } : {}),
+          ...(sandbox.timeoutMs === undefined
+            ? {}
+            : { timeoutMs: sandbox.timeoutMs }),
+          ...(sandbox.memoryMb === undefined
+            ? {}
+            : { memoryMb: sandbox.memoryMb }),
+          ...(sandbox.check === undefined ? {} : { check: sandbox.check }),
+        })
+      ),
+    analyzeCode: (files, language) => analyzeCode(files, { language }),
+    generateDocs: (files, context) =>
+      generateDocs(files, {
+        title: "API",
+        description: context.requirements.split("\n")[0]?.slice(0, 300) ?? "",
+      }),
+  };
+}
+
+/** Runs at most `n` tasks at once, the rest in arrival order. */
+function limiter(n: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((r) => waiting.push(r));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * Build throughput and platform overhead on the real stack (PGlite, Deno KV,
+ * embedded Chroma, PostgresSaver, the deno sandbox) with an instant fake
+ * model. The figures are printed; the bench timings themselves are the
+ * whole run.
+ *
+ * - "platform overhead": a build's wall time minus the time spent in model
+ *   calls (chat and embeddings, as the model client measures them) and in
+ *   sandboxed test runs, median and p95 over sequential builds; once with the
+ *   Deno KV transport and once with the in-memory one, which isolates what
+ *   the transport's hops cost. The replaced system spent about 3.8 s; the
+ *   goal is under 50 ms.
+ * - "100 builds at once": all started together; all must succeed with
+ *   complete, ordered event logs.
+ *
+ * Run: deno bench -A bench/build_bench.ts
+ *
+ * @module
+ */
+import type { WorkflowDeps } from "../actors/workflow/graph.ts";
+import type { WorkflowMessage } from "../actors/workflow.ts";
+import { MemoryTransport } from "../runtime/memory_transport.ts";
+import { type BuildEvent, listBuildEvents } from "../storage/build_events.ts";
+import { loadBuild } from "../storage/builds.ts";
+import type { Db } from "../storage/schema.ts";
+import { GOOD_CODE, scriptBuild } from "../tests/actors/_scripts.ts";
+import {
+  newQueuedBuild,
+  openWorkflowHarness,
+  startTestNode,
+  type TestNode,
+} from "../tests/actors/_support.ts";
+import { startFakeOllama } from "../tests/fakes/ollama.ts";
+import { openTestDatabase } from "../tests/storage/_db.ts";
+
+const SEQUENTIAL = 30;
+const CONCURRENT = 100;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+/** Resolves a build's promise when its final status event is appended. */
+class Finish {
+  readonly #waiting = new Map<string, () => void>();
+  notify = (events: readonly BuildEvent[]) => {
+    for (const e of events) {
+      const to = (e.data as { to?: string }).to;
+      if (
+        e.type === "status" &&
+        (to === "succeeded" || to === "failed" || to === "cancelled")
+      ) this.#waiting.get(e.buildId)?.();
+    }
+  };
+  /** Starts a build; `onFinished` runs synchronously when its final status is logged. */
+  async run(
+    node: TestNode,
+    buildId: string,
+    onFinished: () => void = () => {},
+  ): Promise<void> {
+    const done = new Promise<void>((r) =>
+      this.#waiting.set(buildId, () => {
+        onFinished();
+        r();
+      })
+    );
+    await node.system.ref("build", buildId).tell({ type: "start" });
+    await done;
+    this.#waiting.delete(buildId);
+  }
+}
+
+/** Waits until the workflow's turn (Chroma bookkeeping included) is over. */
+async function settled(node: TestNode, buildId: string): Promise<void> {
+  await node.system.ref<WorkflowMessage>("workflow", buildId).ask({
+    type: "run",
+    buildId,
+  }, { timeoutMs: 60_000 });
+}
+
+async function measureOverhead(
+  db: Db,
+  node: TestNode,
+  finish: Finish,
+  clocks: { model: number; sandbox: number },
+  label: string,
+): Promise<void> {
+  for (let i = 0; i < 3; i++) { // warm-up: collections, caches, JIT
+    const { buildId } = await newQueuedBuild(db);
+    await finish.run(node, buildId);
+    await settled(node, buildId);
+  }
+  const overheads: number[] = [];
+  const totals: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const { buildId } = await newQueuedBuild(db);
+    clocks.model = 0;
+    clocks.sandbox = 0;
+    const t = performance.now();
+    let total = 0;
+    let model = 0;
+    let sandbox = 0;
+    await finish.run(node, buildId, () => {
+      total = performance.now() - t;
+      model = clocks.model;
+      sandbox = clocks.sandbox;
+    });
+    // Work after the report (Chroma) must not spill into the next build's window.
+    await settled(node, buildId);
+    const row = await loadBuild(db, buildId);
+    if (row?.status !== "succeeded") {
+      throw new Error(`build ${buildId}: ${row?.status} ${row?.error}`);
+    }
+    totals.push(total);
+    overheads.push(total - model - sandbox);
+  }
+  overheads.sort((a, b) => a - b);
+  totals.sort((a, b) => a - b);
+  console.log(
+    `platform overhead per build, ${label} (${SEQUENTIAL} sequential): median ${
+      percentile(overheads, 0.5).toFixed(1)
+    } ms, p95 ${
+      percentile(overheads, 0.95).toFixed(1)
+    } ms; whole build median ${percentile(totals, 0.5).toFixed(0)} ms`,
+  );
+}
+
+Deno.bench({
+  name: "builds: platform overhead and 100 at once (figures printed above)",
+  n: 1,
+  warmup: 0,
+  async fn() {
+    await using ollama = await startFakeOllama();
+    // One chunk per answer: the model costs next to nothing.
+    scriptBuild(ollama, [GOOD_CODE], { chunks: [GOOD_CODE] });
+    await using tdb = await openTestDatabase();
+    const clocks = { model: 0, sandbox: 0 };
+    await using h = await openWorkflowHarness({
+      ollamaUrl: ollama.url,
+      db: tdb.db,
+      observeModel: (o) => clocks.model += o.durationSeconds * 1000,
+      // The tests really run; type-checking is off so that 100 parallel runs fit a small machine.
+      sandboxCheck: false,
+    });
+    const deps: WorkflowDeps = {
+      ...h.deps,
+      async runTests(dir, language, signal) {
+        const t = performance.now();
+        try {
+          return await h.deps.runTests(dir, language, signal);
+        } finally {
+          clocks.sandbox += performance.now() - t;
+        }
+      },
+    };
+    const finish = new Finish();
+    {
+      await using memory = await startTestNode({
+        db: tdb.db,
+        deps,
+        notify: finish.notify,
+        transport: new MemoryTransport(),
+      });
+      await measureOverhead(
+        tdb.db,
+        memory,
+        finish,
+        clocks,
+        "in-memory transport",
+      );
+    }
+    await using node = await startTestNode({
+      db: tdb.db,
+      deps,
+      notify: finish.notify,
+    });
+    await measureOverhead(tdb.db, node, finish, clocks, "Deno KV transport");
+
+    const ids: string[] = [];
+    for (let i = 0; i < CONCURRENT; i++) {
+      ids.push((await newQueuedBuild(tdb.db)).buildId);
+    }
+    const t = performance.now();
+    await Promise.all(ids.map((id) => finish.run(node, id)));
+    const total = performance.now() - t;
+    let succeeded = 0;
+    let complete = 0;
+    for (const id of ids) {
+      if ((await loadBuild(tdb.db, id))?.status === "succeeded") succeeded++;
+      const events = await listBuildEvents(tdb.db, id);
+      const last = events.at(-1)?.data as { to?: string } | undefined;
+      if (events.every((e, i) => e.seq === i + 1) && last?.to === "succeeded") {
+        complete++;
+      }
+    }
+    console.log(
+      `${CONCURRENT} builds at once (Deno KV transport): ${succeeded}/${CONCURRENT} succeeded, ${complete}/${CONCURRENT} with complete ordered event logs, total ${
+        (total / 1000).toFixed(1)
+      } s`,
+    );
+    if (succeeded !== CONCURRENT || complete !== CONCURRENT) {
+      throw new Error("builds were lost or failed");
+    }
+  },
+});

@@ -1,0 +1,105 @@
+import { assert } from "../../deps.ts";
+import {
+  generationPrompt,
+  parseGeneration,
+  parsePlan,
+  type PromptInput,
+} from "../../../actors/workflow/prompts.ts";
+import { FAILING_CODE, GOOD_CODE, MALFORMED } from "../_scripts.ts";
+
+const INPUT: PromptInput = {
+  requirements: "A typed stack.",
+  language: "typescript",
+  analysis: null,
+  buildPlan: null,
+  files: [],
+  testReport: null,
+  attempts: 0,
+};
+
+Deno.test("parseGeneration sorts files into source, test and doc", () => {
+  const parsed = parseGeneration(GOOD_CODE, "typescript");
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.value.map((f) => [f.path, f.kind]), [
+    ["stack.ts", "source"],
+    ["stack_test.ts", "test"],
+    ["README.md", "doc"],
+  ]);
+});
+
+Deno.test("parseGeneration explains what is missing", () => {
+  const none = parseGeneration(MALFORMED, "typescript");
+  assert.equal(none.ok, false);
+  assert.match(!none.ok ? none.problem : "", /no fenced code blocks/);
+
+  const onlySource = parseGeneration(
+    "```ts file=a.ts\nexport const a = 1;\n```\n```ts\nconst x = 2;\n```",
+    "typescript",
+  );
+  assert.equal(onlySource.ok, false);
+  assert.match(
+    !onlySource.ok ? onlySource.problem : "",
+    /missing a test file \(1 block has no file name\)/,
+  );
+});
+
+Deno.test("parseGeneration refuses file names that leave the workspace", () => {
+  for (const name of ["../evil.ts", "/etc/x_test.ts", "a\\b.ts"]) {
+    const parsed = parseGeneration(
+      "```ts file=" + name + "\nx\n```\n```ts file=a_test.ts\ny\n```",
+      "typescript",
+    );
+    assert.equal(parsed.ok, false, name);
+    assert.match(!parsed.ok ? parsed.problem : "", /unsafe file name/);
+  }
+});
+
+Deno.test("parsePlan reads the JSON object and rejects bad shapes", () => {
+  const ok = parsePlan(
+    'Plan:\n{"phases":[{"name":"core","tasks":["a","b"]}],"estimateMinutes":7}',
+  );
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.value, {
+    phases: [{ name: "core", tasks: ["a", "b"] }],
+    estimateMinutes: 7,
+  });
+  assert.equal(parsePlan("no json here").ok, false);
+  assert.equal(parsePlan('{"phases": []}').ok, false);
+  assert.equal(parsePlan("{not json}").ok, false);
+  const estimated = parsePlan('{"phases":[{"name":"x"}]}');
+  assert.ok(estimated.ok);
+  assert.equal(estimated.value.estimateMinutes, 10);
+});
+
+Deno.test("a retry prompt carries the previous files and the failures", () => {
+  const files = parseGeneration(FAILING_CODE, "typescript");
+  assert.ok(files.ok);
+  const messages = generationPrompt({
+    ...INPUT,
+    files: files.value,
+    attempts: 1,
+    testReport: {
+      status: "failed",
+      passed: 1,
+      failed: 1,
+      ignored: 0,
+      durationMs: 10,
+      failures: [{ name: "pop returns the last pushed item", message: "boom" }],
+      output: "",
+      outputTruncated: false,
+      testFiles: ["stack_test.ts"],
+      allowedBuiltins: [],
+      exitCode: 1,
+      signal: null,
+    },
+  });
+  assert.equal(messages.length, 4);
+  assert.equal(messages[2]?.role, "assistant");
+  assert.match(messages[2]?.content ?? "", /file=stack\.ts/);
+  assert.doesNotMatch(messages[2]?.content ?? "", /README/);
+  assert.match(
+    messages[3]?.content ?? "",
+    /pop returns the last pushed item: boom/,
+  );
+  assert.equal(generationPrompt(INPUT).length, 2);
+});
