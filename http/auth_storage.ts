@@ -1,0 +1,59 @@
+/**
+ * The production {@linkcode Authenticate}: API keys checked against the
+ * `api_keys` and `users` tables through storage's repository.
+ *
+ * @module
+ */
+import { type Clock, realClock } from "../runtime/clock.ts";
+import { type ApiKey, checkApiKey } from "../storage/api_keys.ts";
+import type { Db } from "../storage/schema.ts";
+import type { User } from "../storage/users.ts";
+import type { Principal } from "./context.ts";
+import type { Authenticate, AuthFailure } from "./middleware/auth.ts";
+
+/**
+ * A key check that says why a key was refused. storage's `checkApiKey`
+ * answers only "valid or not"; pass a function of this shape as `check` to
+ * give callers the distinct `revoked_api_key` / `expired_api_key` /
+ * `user_disabled` answers.
+ */
+export type CheckApiKey = (
+  db: Db,
+  token: string,
+  now: Date,
+) => Promise<
+  | { ok: true; user: User; key: ApiKey }
+  | { ok: false; reason: AuthFailure }
+>;
+
+/** The caller as the HTTP layer sees it, from storage's user and key. */
+export function toPrincipal(user: User, key: ApiKey): Principal {
+  return {
+    user: { id: user.id, name: user.name, email: user.email, role: user.role },
+    key: { id: key.id, prefix: key.prefix, expiresAt: key.expiresAt },
+  };
+}
+
+/**
+ * @example
+ * ```ts
+ * import { createApp } from "./app.ts";
+ * import { storageAuthenticate } from "./auth_storage.ts";
+ * import { openDatabase } from "../storage/db.ts";
+ * await using database = await openDatabase({});
+ * const app = createApp({ authenticate: storageAuthenticate(database.db) });
+ * ```
+ */
+export function storageAuthenticate(
+  db: Db,
+  options: { clock?: Pick<Clock, "now">; check?: CheckApiKey } = {},
+): Authenticate {
+  const clock = options.clock ?? realClock;
+  const check: CheckApiKey = options.check ?? checkApiKey;
+  return async (token) => {
+    const result = await check(db, token, new Date(clock.now()));
+    return result.ok
+      ? { ok: true, principal: toPrincipal(result.user, result.key) }
+      : { ok: false, reason: result.reason };
+  };
+}

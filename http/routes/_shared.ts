@@ -1,0 +1,217 @@
+/**
+ * What the domain route modules share: their dependencies, the audit context
+ * of a request, and the mapping of vector-store and model failures to 503.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import { getConnInfo } from "hono/deno";
+import { z } from "@hono/zod-openapi";
+import {
+  ModelError,
+  ModelUnavailableError,
+} from "../../actors/workflow/llm.ts";
+import type { Message } from "../../runtime/actor.ts";
+import { type Clock, realClock } from "../../runtime/clock.ts";
+import type { AuditContext } from "../../storage/audit.ts";
+import type { Db } from "../../storage/schema.ts";
+import {
+  EmbeddingMismatchError,
+  type VectorStore,
+  VectorStoreError,
+  VectorStoreUnavailableError,
+} from "../../storage/vector.ts";
+import type { BuildEventSubscriptions } from "../build_event_hub.ts";
+import type { AppEnv } from "../context.ts";
+import { ApiError } from "../errors.ts";
+import { principalOf } from "../middleware/auth.ts";
+import { ErrorSchema } from "../schemas.ts";
+
+/** The part of an actor reference the routes use. */
+export interface AskRef {
+  ask<T = unknown>(
+    message: Message,
+    options?: { timeoutMs?: number },
+  ): Promise<T>;
+}
+
+/** Where actor references come from; an `ActorSystem` satisfies it. */
+export interface ActorRefs {
+  ref(kind: string, id: string): AskRef;
+}
+
+/** Dependencies of the domain routes (see `domainRoutes`). */
+export interface DomainDeps {
+  readonly db: Db;
+  readonly actors: ActorRefs;
+  /** Chroma-backed store for search and documents; without it those routes answer 503. */
+  readonly vector?: VectorStore | undefined;
+  /** In-process wake-ups for event streams (the build actor's `notify` feeds it). */
+  readonly events?: BuildEventSubscriptions | undefined;
+  /** Time for expiries, audit rows and stream timers. Default: the wall clock. */
+  readonly clock?: Clock | undefined;
+  /** Lifetime of a Telegram link code (default 10 minutes). */
+  readonly linkCodeTtlMs?: number | undefined;
+  /** Comment line sent on an idle event stream (default 15 s). */
+  readonly sseHeartbeatMs?: number | undefined;
+  /** How often an event stream looks for new events in the database (default 250 ms). */
+  readonly ssePollMs?: number | undefined;
+  /** Timeout of asks to the session and build actors (default 10 s). */
+  readonly askTimeoutMs?: number | undefined;
+}
+
+/** {@link DomainDeps} with defaults applied. */
+export interface ResolvedDeps {
+  readonly db: Db;
+  readonly actors: ActorRefs;
+  readonly vector: VectorStore | undefined;
+  readonly events: BuildEventSubscriptions | undefined;
+  readonly clock: Clock;
+  readonly linkCodeTtlMs: number;
+  readonly sseHeartbeatMs: number;
+  readonly ssePollMs: number;
+  readonly askTimeoutMs: number;
+}
+
+/** Applies the defaults. */
+export function resolveDeps(deps: DomainDeps): ResolvedDeps {
+  return {
+    db: deps.db,
+    actors: deps.actors,
+    vector: deps.vector,
+    events: deps.events,
+    clock: deps.clock ?? realClock,
+    linkCodeTtlMs: deps.linkCodeTtlMs ?? 10 * 60_000,
+    sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000,
+    ssePollMs: deps.ssePollMs ?? 250,
+    askTimeoutMs: deps.askTimeoutMs ?? 10_000,
+  };
+}
+
+/** The client's address when served by `Deno.serve`; null under `app.request`. */
+export function clientIp(c: Context<AppEnv>): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The audit context of the request's caller. */
+export function auditOf(c: Context<AppEnv>, clock: Clock): AuditContext {
+  return {
+    actorUserId: principalOf(c).user.id,
+    ip: clientIp(c),
+    now: new Date(clock.now()),
+  };
+}
+
+/** `Date | null` as an ISO string or null. */
+export function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+/** A 404 with a route-specific code. */
+export function notFound(what: string, code = "not_found"): ApiError {
+  return new ApiError(404, code, `${what} not found`);
+}
+
+/** The response entry for one error status, for `createRoute`. */
+export function errorResponse(description: string) {
+  return {
+    description,
+    content: { "application/json": { schema: ErrorSchema } },
+  } as const;
+}
+
+/**
+ * A string without NUL characters: PostgreSQL text cannot hold them, so
+ * they are refused at the edge with a 400 naming the field.
+ */
+export function text() {
+  return z.string().refine((s) => !s.includes("\0"), {
+    message: "must not contain NUL (\\u0000) characters",
+  });
+}
+
+/** A uuid path parameter named `id`. */
+export const IdParamSchema = z.object({
+  id: z.uuid().openapi({
+    param: { name: "id", in: "path" },
+    example: "0f8b2c3e-6a2d-4c1e-9b7a-2f1d9c0e4a55",
+  }),
+});
+
+/**
+ * Runs a vector-store call and turns Chroma and Ollama outages into 503s
+ * that name the service; a missing store (not configured) is a 503 too.
+ */
+export async function withVector<T>(
+  vector: VectorStore | undefined,
+  fn: (store: VectorStore) => Promise<T>,
+): Promise<T> {
+  if (!vector) {
+    throw new ApiError(
+      503,
+      "vector_store_unavailable",
+      "search needs Chroma, which is not configured on this node; set CHROMA_URL or enable the embedded Chroma server",
+      undefined,
+      { "Retry-After": "30" },
+    );
+  }
+  try {
+    return await fn(vector);
+  } catch (error) {
+    throw mapVectorError(error) ?? error;
+  }
+}
+
+/** Maps vector-store and embedding-model errors to an {@linkcode ApiError}. */
+export function mapVectorError(error: unknown): ApiError | undefined {
+  if (error instanceof VectorStoreUnavailableError) {
+    return new ApiError(
+      503,
+      "vector_store_unavailable",
+      `Chroma is unavailable: ${error.message}`,
+      { service: "chroma", url: error.url },
+      { "Retry-After": "10" },
+      error,
+    );
+  }
+  if (error instanceof EmbeddingMismatchError) {
+    return new ApiError(
+      503,
+      "vector_store_misconfigured",
+      error.message,
+      { service: "chroma", collection: error.collection },
+      undefined,
+      error,
+    );
+  }
+  if (error instanceof VectorStoreError) {
+    return new ApiError(
+      503,
+      "vector_store_error",
+      `Chroma failed: ${error.message}`,
+      { service: "chroma" },
+      undefined,
+      error,
+    );
+  }
+  if (error instanceof ModelError) {
+    return new ApiError(
+      503,
+      "model_unavailable",
+      `embeddings could not be computed: ${error.message}`,
+      {
+        service: "ollama",
+        ...(error instanceof ModelUnavailableError
+          ? { host: error.host, model: error.model }
+          : {}),
+      },
+      { "Retry-After": "10" },
+      error,
+    );
+  }
+  return undefined;
+}
