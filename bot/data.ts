@@ -1,0 +1,271 @@
+/**
+ * What the chat commands read and write, as one small interface over the
+ * storage repositories. Commands take it as a dependency; {@linkcode dbChatData}
+ * is the implementation over PostgreSQL.
+ *
+ * @module
+ */
+import { writeAudit } from "../storage/audit.ts";
+import {
+  type BuildSummary,
+  countBuildsByStatus,
+  getBuild,
+  listBuilds,
+} from "../storage/builds.ts";
+import { getBuildAnalysis } from "../storage/code_analyses.ts";
+import { NotFoundError, StateError } from "../storage/errors.ts";
+import type { BuildStatus, Db, UserRole } from "../storage/schema.ts";
+import {
+  consumeTelegramLinkCode,
+  getTelegramUser,
+  unlinkTelegramUser,
+  upsertTelegramUser,
+} from "../storage/telegram_users.ts";
+import {
+  countUsers,
+  getUser,
+  getUserByEmail,
+  updateUser,
+} from "../storage/users.ts";
+
+/** The platform user a Telegram account is linked to. */
+export interface LinkedUser {
+  readonly userId: string;
+  readonly email: string;
+  readonly role: UserRole;
+  readonly disabled: boolean;
+}
+
+/** A build as the bot shows it. */
+export interface BuildInfo {
+  readonly id: string;
+  readonly userId: string;
+  readonly project: string;
+  readonly language: string;
+  readonly status: BuildStatus;
+  readonly error: string | null;
+  readonly attempts: number;
+  readonly createdAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+/** The outcome of `/link <code>`. Unknown, used and expired codes are not told apart (storage does not say which). */
+export type LinkOutcome =
+  | { readonly ok: true; readonly user: LinkedUser }
+  | { readonly ok: false };
+
+/** Numbers for `/admin`. */
+export interface AdminStats {
+  readonly users: number;
+  readonly builds: Readonly<Record<BuildStatus, number>>;
+}
+
+/** The data the chat commands need. */
+export interface ChatData {
+  /** Records (or refreshes) a Telegram account the bot has seen, keeping any link. */
+  remember(
+    account: {
+      telegramUserId: number;
+      chatId: number;
+      username: string | null;
+    },
+  ): Promise<void>;
+  /** The user linked to this Telegram account, if any. */
+  linkedUser(telegramUserId: number): Promise<LinkedUser | undefined>;
+  /** Consumes a link code and links the account, with an audit row, atomically. */
+  link(
+    code: string,
+    account: {
+      telegramUserId: number;
+      chatId: number;
+      username: string | null;
+    },
+    now: Date,
+  ): Promise<LinkOutcome>;
+  /** Removes the link (audited); false if there was none. */
+  unlink(telegramUserId: number): Promise<boolean>;
+  /** A user's builds, newest first. */
+  recentBuilds(userId: string, limit: number): Promise<BuildInfo[]>;
+  /** One of the user's builds by full id or a prefix of at least 4 characters; never someone else's. */
+  findBuild(userId: string, idOrPrefix: string): Promise<BuildInfo | undefined>;
+  /** Scores of a finished build's code analysis, if any. */
+  scores(
+    userId: string,
+    buildId: string,
+  ): Promise<
+    { security: number; quality: number; maintainability: number } | undefined
+  >;
+  adminStats(): Promise<AdminStats>;
+  /** Latest failed builds of everyone. */
+  recentFailures(limit: number): Promise<BuildInfo[]>;
+  /** Sets a user's daily quota (audited with the acting user and the Telegram account). */
+  setQuota(
+    email: string,
+    quota: number,
+    actor: { userId: string | null; telegramUserId: number },
+  ): Promise<{ ok: true; userId: string } | { ok: false }>;
+  /** Records an admin action taken from Telegram. */
+  auditAdmin(
+    actor: { userId: string | null; telegramUserId: number },
+    action: string,
+    details: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+function toInfo(b: BuildSummary): BuildInfo {
+  return {
+    id: b.id,
+    userId: b.userId,
+    project: b.project,
+    language: b.language,
+    status: b.status,
+    error: b.error,
+    attempts: b.attempts,
+    createdAt: b.createdAt,
+    finishedAt: b.finishedAt,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * {@linkcode ChatData} over the PostgreSQL repositories.
+ *
+ * @example
+ * ```ts ignore
+ * import { dbChatData } from "./data.ts";
+ * const data = dbChatData(database.db);
+ * const user = await data.linkedUser(42);
+ * ```
+ */
+export function dbChatData(db: Db): ChatData {
+  async function userInfo(userId: string): Promise<LinkedUser | undefined> {
+    const user = await getUser(db, userId);
+    return user && {
+      userId: user.id,
+      email: user.email,
+      role: user.role,
+      disabled: user.disabled,
+    };
+  }
+
+  return {
+    async remember(account) {
+      await upsertTelegramUser(db, account);
+    },
+
+    async linkedUser(telegramUserId) {
+      const account = await getTelegramUser(db, telegramUserId);
+      return account?.userId ? await userInfo(account.userId) : undefined;
+    },
+
+    async link(code, account, now) {
+      try {
+        const linked = await consumeTelegramLinkCode(db, code, account, now);
+        const user = linked.userId ? await userInfo(linked.userId) : undefined;
+        return user ? { ok: true, user } : { ok: false };
+      } catch (error) {
+        if (error instanceof StateError) return { ok: false };
+        throw error;
+      }
+    },
+
+    async unlink(telegramUserId) {
+      const account = await getTelegramUser(db, telegramUserId);
+      try {
+        await unlinkTelegramUser(db, telegramUserId, {
+          actorUserId: account?.userId ?? null,
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof NotFoundError) return false;
+        throw error;
+      }
+    },
+
+    async recentBuilds(userId, limit) {
+      return (await listBuilds(db, userId, { limit })).map(toInfo);
+    },
+
+    async findBuild(userId, idOrPrefix) {
+      const id = idOrPrefix.toLowerCase();
+      if (UUID.test(id)) {
+        const build = await getBuild(db, userId, id);
+        return build && toInfo(build);
+      }
+      // Short ids (as shown in lists) are matched among the user's recent builds.
+      const recent = await listBuilds(db, userId, { limit: 200 });
+      const found = recent.find((b) => b.id.startsWith(id));
+      return found && toInfo(found);
+    },
+
+    async scores(userId, buildId) {
+      const analysis = await getBuildAnalysis(db, userId, buildId);
+      return analysis && {
+        security: analysis.security,
+        quality: analysis.quality,
+        maintainability: analysis.maintainability,
+      };
+    },
+
+    async adminStats() {
+      const [users, builds] = await Promise.all([
+        countUsers(db),
+        countBuildsByStatus(db),
+      ]);
+      return { users, builds };
+    },
+
+    async recentFailures(limit) {
+      // No cross-user listing in storage/builds.ts yet: a read-only query here.
+      const rows = await db.selectFrom("builds").select([
+        "id",
+        "user_id",
+        "project",
+        "language",
+        "status",
+        "error",
+        "attempts",
+        "created_at",
+        "finished_at",
+      ]).where("status", "=", "failed").orderBy("created_at", "desc")
+        .limit(limit).execute();
+      return rows.map((r) => ({
+        id: r.id,
+        userId: r.user_id,
+        project: r.project,
+        language: r.language,
+        status: r.status,
+        error: r.error,
+        attempts: r.attempts,
+        createdAt: r.created_at,
+        finishedAt: r.finished_at,
+      }));
+    },
+
+    async setQuota(email, quota, actor) {
+      const user = await getUserByEmail(db, email);
+      if (!user) return { ok: false };
+      await db.transaction().execute(async (trx) => {
+        await updateUser(trx, user.id, { dailyBuildQuota: quota }, {
+          actorUserId: actor.userId,
+        });
+        await writeAudit(
+          trx,
+          { actorUserId: actor.userId },
+          "telegram.admin.quota",
+          user.id,
+          { telegramUserId: actor.telegramUserId, dailyBuildQuota: quota },
+        );
+      });
+      return { ok: true, userId: user.id };
+    },
+
+    async auditAdmin(actor, action, details) {
+      await writeAudit(db, { actorUserId: actor.userId }, action, null, {
+        telegramUserId: actor.telegramUserId,
+        ...details,
+      });
+    },
+  };
+}

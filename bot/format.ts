@@ -1,0 +1,269 @@
+/**
+ * Message texts of the bot, in Telegram's HTML parse mode. Every piece of
+ * user or model text goes through {@linkcode escapeHtml}; texts are kept under
+ * Telegram's 4096-character limit.
+ *
+ * @module
+ */
+import type { BuildStatus } from "../storage/schema.ts";
+
+/** The parse mode every formatted text is meant for. */
+export const PARSE_MODE = "HTML" as const;
+
+/** Telegram's limit on a message text, in characters after entity parsing. */
+export const MAX_MESSAGE_LENGTH = 4096;
+
+/**
+ * Escapes text for the HTML parse mode.
+ *
+ * @example
+ * ```ts
+ * import { escapeHtml } from "./format.ts";
+ * console.assert(escapeHtml("a < b & c") === "a &lt; b &amp; c");
+ * ```
+ */
+export function escapeHtml(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
+    ">",
+    "&gt;",
+  ).replaceAll('"', "&quot;");
+}
+
+/** Cuts plain text to `max` characters, marking the cut with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : chars.slice(0, max - 1).join("") + "…";
+}
+
+/** The fields of a build the bot shows. */
+export interface BuildView {
+  readonly id: string;
+  readonly project: string;
+  readonly language: string;
+  readonly status: BuildStatus;
+  readonly created_at: Date;
+  readonly finished_at?: Date | null;
+  readonly error?: string | null;
+  readonly attempts?: number;
+  readonly scores?: Scores | null;
+}
+
+/** Code analysis scores, 0..100. */
+export interface Scores {
+  readonly security: number;
+  readonly quality: number;
+  readonly maintainability: number;
+}
+
+/** A build event the bot tells a chat about (see actors/chat.ts `notify`). */
+export type BuildNotice =
+  | {
+    readonly type: "build_started";
+    readonly buildId: string;
+    readonly project: string;
+    readonly language: string;
+  }
+  | {
+    readonly type: "build_tests";
+    readonly buildId: string;
+    readonly project: string;
+    /** 1 for the first test run, 2 after the first fix ... */
+    readonly attempt: number;
+    readonly passed: number;
+    readonly failed: number;
+    /** A short excerpt of the failure output, if any. */
+    readonly output?: string;
+  }
+  | {
+    readonly type: "build_completed";
+    readonly buildId: string;
+    readonly project: string;
+    readonly summary?: string;
+    readonly scores?: Scores;
+    readonly files?: readonly string[];
+  }
+  | {
+    readonly type: "build_failed";
+    readonly buildId: string;
+    readonly project: string;
+    readonly reason: string;
+  }
+  | {
+    readonly type: "build_cancelled";
+    readonly buildId: string;
+    readonly project: string;
+  };
+
+const STATUS_ICON: Record<BuildStatus, string> = {
+  queued: "⏳",
+  analyzing: "🔎",
+  planning: "🗺",
+  generating: "✍️",
+  testing: "🧪",
+  finalizing: "📦",
+  succeeded: "✅",
+  failed: "❌",
+  cancelled: "🚫",
+};
+
+/** A short, copyable form of a build id (its first 8 characters). */
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+function code(text: string): string {
+  return `<code>${escapeHtml(text)}</code>`;
+}
+
+function bold(text: string): string {
+  return `<b>${escapeHtml(text)}</b>`;
+}
+
+function formatDate(date: Date): string {
+  return date.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+}
+
+/** One line per build, for lists. */
+export function formatBuildLine(build: BuildView): string {
+  return `${STATUS_ICON[build.status]} ${code(shortId(build.id))} ${
+    escapeHtml(truncate(build.project, 60))
+  } · ${escapeHtml(build.language)} · ${build.status}`;
+}
+
+/** Scores as one line: "security 90 · quality 80 · maintainability 85". */
+export function formatScores(scores: Scores): string {
+  return `security ${scores.security} · quality ${scores.quality} · maintainability ${scores.maintainability}`;
+}
+
+/** The /status answer for one build. */
+export function formatBuildStatus(build: BuildView): string {
+  const lines = [
+    `${STATUS_ICON[build.status]} ${bold(truncate(build.project, 200))}`,
+    `Build ${code(build.id)}`,
+    `Language: ${escapeHtml(build.language)}`,
+    `Status: ${bold(build.status)}`,
+    `Started: ${formatDate(build.created_at)}`,
+  ];
+  if (build.finished_at) {
+    lines.push(`Finished: ${formatDate(build.finished_at)}`);
+  }
+  if (build.attempts) lines.push(`Test rounds: ${build.attempts}`);
+  if (build.scores) lines.push(`Scores: ${formatScores(build.scores)}`);
+  if (build.error) {
+    lines.push(`Reason: ${escapeHtml(truncate(build.error, 1000))}`);
+  }
+  return lines.join("\n");
+}
+
+/** The /history answer. */
+export function formatHistory(builds: readonly BuildView[]): string {
+  if (builds.length === 0) {
+    return "You have no builds yet. Start one with /build &lt;project&gt;.";
+  }
+  return [
+    `<b>Your last ${builds.length} build${builds.length === 1 ? "" : "s"}</b>`,
+    ...builds.map(formatBuildLine),
+    "",
+    "Details: /status &lt;id&gt;",
+  ].join("\n");
+}
+
+/** The text of a build notification. */
+export function formatNotice(notice: BuildNotice): string {
+  const project = bold(truncate(notice.project, 200));
+  const id = code(shortId(notice.buildId));
+  switch (notice.type) {
+    case "build_started":
+      return `🚀 Build ${id} of ${project} started (${
+        escapeHtml(notice.language)
+      }). I will tell you how it goes.`;
+    case "build_tests": {
+      const verdict = notice.failed === 0
+        ? `✅ all ${notice.passed} passed`
+        : `❌ ${notice.failed} failed, ${notice.passed} passed`;
+      const lines = [
+        `🧪 Tests of ${project} (${id}), round ${notice.attempt}: ${verdict}`,
+      ];
+      if (notice.failed > 0 && notice.output) {
+        lines.push(
+          `<pre>${escapeHtml(truncate(notice.output.trim(), 1500))}</pre>`,
+        );
+      }
+      return lines.join("\n");
+    }
+    case "build_completed": {
+      const lines = [`✅ Build ${id} of ${project} succeeded.`];
+      if (notice.summary) {
+        lines.push(escapeHtml(truncate(notice.summary, 2000)));
+      }
+      if (notice.scores) lines.push(`Scores: ${formatScores(notice.scores)}`);
+      if (notice.files && notice.files.length > 0) {
+        const shown = notice.files.slice(0, 20).map((f) => code(f)).join(", ");
+        const more = notice.files.length > 20
+          ? ` and ${notice.files.length - 20} more`
+          : "";
+        lines.push(`Files: ${shown}${more}`);
+      }
+      lines.push(`Details: /status ${shortId(notice.buildId)}`);
+      return lines.join("\n");
+    }
+    case "build_failed":
+      return `❌ Build ${id} of ${project} failed: ${
+        escapeHtml(truncate(notice.reason, 2000))
+      }`;
+    case "build_cancelled":
+      return `🚫 Build ${id} of ${project} was cancelled.`;
+  }
+}
+
+/** The /start text. */
+export function formatWelcome(
+  options: { firstName?: string; linked: boolean },
+): string {
+  const hello = `👋 Hello${
+    options.firstName ? `, ${escapeHtml(options.firstName)}` : ""
+  }! I am Troupe: AI agents that write, test and review code for you.`;
+  if (options.linked) {
+    return `${hello}\n\nYour account is linked. Start a build with /build &lt;project&gt;, or see /help.`;
+  }
+  return `${hello}\n\n${LINK_HOWTO}`;
+}
+
+/** How to link an account, used wherever an unlinked user is turned away. */
+export const LINK_HOWTO =
+  "To build from here, link this Telegram account to your Troupe account:\n" +
+  "1. Get a code from the HTTP API: <code>POST /v1/telegram/link-code</code> (with your API key).\n" +
+  "2. Send it here: <code>/link &lt;code&gt;</code>\n" +
+  "Codes expire after a while and work once.";
+
+/** The /help text. */
+export function formatHelp(options: { admin: boolean }): string {
+  const lines = [
+    "<b>Commands</b>",
+    "/build &lt;project&gt; — start a build: pick a language, then describe what to build",
+    "/status [id] — a build's status (your latest without an id)",
+    "/history — your last 10 builds",
+    "/link &lt;code&gt; — link this Telegram account to your Troupe account",
+    "/unlink — remove that link",
+    "/cancel — stop the /build questions",
+    "/help — this text",
+  ];
+  if (options.admin) {
+    lines.push(
+      "/admin — stats, quotas (<code>/admin quota &lt;email&gt; &lt;n&gt;</code>), recent failures",
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Commands registered with setMyCommands. */
+export const BOT_COMMANDS: readonly { command: string; description: string }[] =
+  [
+    { command: "start", description: "Welcome and how to link your account" },
+    { command: "build", description: "Start a build: /build <project>" },
+    { command: "status", description: "Status of a build: /status [id]" },
+    { command: "history", description: "Your last 10 builds" },
+    { command: "link", description: "Link your account: /link <code>" },
+    { command: "cancel", description: "Stop the /build questions" },
+    { command: "help", description: "What I can do" },
+  ];

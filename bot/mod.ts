@@ -1,0 +1,376 @@
+/**
+ * The Telegram bot: grammY wired to the chat actors. Updates (from long
+ * polling or the webhook) are turned into chat messages and told to the chat
+ * actor of their chat, whose durable mailbox keeps them in order; answers
+ * leave through the per-chat paced {@linkcode Outbox}.
+ *
+ * Composition (main.ts):
+ *
+ * ```ts ignore
+ * const telegram = createBot({ ...telegramOptionsFromConfig(config), data: dbChatData(db), kv, nodeId });
+ * const system = new ActorSystem({ behaviors: [...others, telegram.chatBehavior], ... });
+ * system.start();
+ * await telegram.start(system); // throws TelegramTokenError on a bad token
+ * if (telegram.webhookHandler) app.post(telegram.webhookPath!, telegram.webhookHandler);
+ * // build actor: notify = (chatId, notice) => notifyBuildEvent(system, chatId, notice)
+ * await telegram.stop();
+ * ```
+ *
+ * @module
+ */
+import { Bot, GrammyError, HttpError } from "grammy";
+import type { Update, UserFromGetMe } from "grammy/types";
+import type { Behavior } from "../runtime/actor.ts";
+import {
+  type ActorRefs,
+  CHAT_KIND,
+  type ChatMessage,
+  type ChatState,
+  createChatBehavior,
+} from "../actors/chat.ts";
+import type { Config } from "../config.ts";
+import { createChatHandlers } from "./commands.ts";
+import type { ChatData } from "./data.ts";
+import { TelegramTokenError, TelegramUnavailableError } from "./errors.ts";
+import { BOT_COMMANDS } from "./format.ts";
+import { Outbox, type OutboxOptions } from "./outbox.ts";
+import { Poller, type PollerEvent, type PollerOptions } from "./polling.ts";
+import {
+  createWebhookHandler,
+  type WebhookHandler,
+  webhookPath,
+} from "./webhook.ts";
+
+export { TelegramTokenError, TelegramUnavailableError } from "./errors.ts";
+export { dbChatData } from "./data.ts";
+export { notifyBuildEvent } from "../actors/chat.ts";
+
+/** A log line from the bot. */
+export type BotLog = (
+  level: "debug" | "info" | "warn" | "error",
+  message: string,
+  fields?: Record<string, unknown>,
+) => void;
+
+/** Options of {@linkcode createBot}. */
+export interface BotOptions {
+  /** TELEGRAM_BOT_TOKEN. */
+  readonly token: string;
+  /** TELEGRAM_API_ROOT (default https://api.telegram.org), without a trailing slash. */
+  readonly apiRoot?: string;
+  /** TELEGRAM_ADMIN_IDS. */
+  readonly adminIds?: readonly number[];
+  /** Webhook mode when set (TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET); long polling otherwise. */
+  readonly webhook?: { readonly url: string; readonly secretToken: string };
+  readonly data: ChatData;
+  /** An opened KV shared by the nodes: required for long polling (the poller lease). */
+  readonly kv?: Deno.Kv;
+  /** This node's id (for the poller lease). */
+  readonly nodeId: string;
+  /** Skips getMe at start (tests). */
+  readonly botInfo?: UserFromGetMe;
+  readonly outbox?: Omit<OutboxOptions, "api">;
+  readonly polling?: Pick<
+    PollerOptions,
+    "pollTimeoutSeconds" | "leaseMs" | "backoff" | "clock"
+  >;
+  /** Commands per user per minute (default 20). */
+  readonly rateLimitPerMinute?: number;
+  /** How long to wait for the session actor (default 15 s). */
+  readonly askTimeoutMs?: number;
+  /** Passivate idle chat actors after this long (default 5 minutes). */
+  readonly chatIdleTimeoutMs?: number;
+  readonly log?: BotLog;
+}
+
+/** The bot, ready to be started. */
+export interface TelegramBot {
+  readonly bot: Bot;
+  readonly outbox: Outbox;
+  /** Register it with the ActorSystem before {@linkcode TelegramBot.start}. */
+  readonly chatBehavior: Behavior<ChatState, ChatMessage>;
+  /** Webhook mode: the Hono handler, served at {@linkcode TelegramBot.webhookPath}. */
+  readonly webhookHandler: WebhookHandler | undefined;
+  readonly webhookPath: string | undefined;
+  /** The poller (long polling mode, after start). */
+  readonly poller: Poller | undefined;
+  /**
+   * Checks the token (getMe), registers the commands, then sets the webhook
+   * or starts polling. Throws {@linkcode TelegramTokenError} on a bad token and
+   * {@linkcode TelegramUnavailableError} when the Bot API cannot be reached.
+   */
+  start(refs: ActorRefs): Promise<void>;
+  /** Hands one update to its chat actor (what polling and the webhook do). */
+  route(update: Update): Promise<void>;
+  /** Stops polling and drains the outbox. */
+  stop(options?: { drainMs?: number }): Promise<void>;
+}
+
+/** The bot's options from the configuration, or undefined when no token is set. */
+export function telegramOptionsFromConfig(
+  config: Config,
+):
+  | Pick<BotOptions, "token" | "apiRoot" | "adminIds" | "webhook">
+  | undefined {
+  if (!config.TELEGRAM_BOT_TOKEN) return undefined;
+  const webhook = config.TELEGRAM_WEBHOOK_URL
+    ? {
+      url: config.TELEGRAM_WEBHOOK_URL,
+      secretToken: config.TELEGRAM_WEBHOOK_SECRET ?? "",
+    }
+    : undefined;
+  if (webhook && webhook.secretToken === "") {
+    throw new Error(
+      "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not: set a secret so the webhook can refuse forged updates",
+    );
+  }
+  return {
+    token: config.TELEGRAM_BOT_TOKEN,
+    apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
+    adminIds: config.TELEGRAM_ADMIN_IDS,
+    ...(webhook ? { webhook } : {}),
+  };
+}
+
+/**
+ * Turns a Telegram update into a chat actor message; undefined for updates
+ * the bot does not handle.
+ */
+export function toChatInput(
+  update: Update,
+): { chatId: number; message: ChatMessage } | undefined {
+  const message = update.message;
+  if (message?.from && !message.from.is_bot) {
+    return {
+      chatId: message.chat.id,
+      message: {
+        type: "text",
+        updateId: update.update_id,
+        messageId: message.message_id,
+        text: (message.text ?? message.caption ?? "").slice(0, 8192),
+        from: userOf(message.from),
+      },
+    };
+  }
+  const query = update.callback_query;
+  if (query) {
+    return {
+      chatId: query.message?.chat.id ?? query.from.id,
+      message: {
+        type: "button",
+        updateId: update.update_id,
+        callbackQueryId: query.id,
+        data: (query.data ?? "").slice(0, 256),
+        ...(query.message ? { messageId: query.message.message_id } : {}),
+        from: userOf(query.from),
+      },
+    };
+  }
+  return undefined;
+}
+
+function userOf(
+  from: { id: number; username?: string; first_name?: string },
+): { id: number; username?: string; firstName?: string } {
+  return {
+    id: from.id,
+    ...(from.username ? { username: from.username.slice(0, 64) } : {}),
+    ...(from.first_name ? { firstName: from.first_name.slice(0, 256) } : {}),
+  };
+}
+
+/**
+ * Creates the bot. Nothing is contacted until {@linkcode TelegramBot.start}.
+ *
+ * @example
+ * ```ts ignore
+ * import { createBot, dbChatData } from "./mod.ts";
+ * const telegram = createBot({ token, data: dbChatData(db), kv, nodeId: "n1" });
+ * ```
+ */
+export function createBot(options: BotOptions): TelegramBot {
+  const apiRoot = options.apiRoot ?? "https://api.telegram.org";
+  const log: BotLog = options.log ?? (() => {});
+  const bot = new Bot(options.token, {
+    client: { apiRoot },
+    ...(options.botInfo ? { botInfo: options.botInfo } : {}),
+  });
+  const outbox = new Outbox({
+    onDropped: (message, error) =>
+      log("warn", "telegram message dropped", {
+        type: message.type,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    ...options.outbox,
+    api: bot.api,
+  });
+  let username = options.botInfo?.username;
+  const chatBehavior = createChatBehavior({
+    handlers: createChatHandlers({
+      data: options.data,
+      outbox,
+      adminIds: options.adminIds ?? [],
+      botUsername: () => username,
+      ...(options.rateLimitPerMinute !== undefined
+        ? { rateLimitPerMinute: options.rateLimitPerMinute }
+        : {}),
+      ...(options.askTimeoutMs !== undefined
+        ? { askTimeoutMs: options.askTimeoutMs }
+        : {}),
+    }),
+    ...(options.chatIdleTimeoutMs !== undefined
+      ? { idleTimeoutMs: options.chatIdleTimeoutMs }
+      : {}),
+  });
+
+  let refs: ActorRefs | undefined;
+  let poller: Poller | undefined;
+
+  async function route(update: Update): Promise<void> {
+    const input = toChatInput(update);
+    if (!input) return;
+    if (!refs) throw new Error("the Telegram bot is not started");
+    await refs.ref(CHAT_KIND, String(input.chatId)).tell(input.message);
+  }
+
+  bot.use((ctx) => route(ctx.update));
+
+  const webhookHandler = options.webhook
+    ? createWebhookHandler(bot, { secretToken: options.webhook.secretToken })
+    : undefined;
+
+  /** Chats in parallel, each chat's updates in order. */
+  async function handleBatch(updates: Update[]): Promise<void> {
+    const byChat = new Map<number, Update[]>();
+    for (const update of updates) {
+      const chatId = toChatInput(update)?.chatId ?? 0;
+      const list = byChat.get(chatId) ?? [];
+      list.push(update);
+      byChat.set(chatId, list);
+    }
+    await Promise.all(
+      [...byChat.values()].map(async (list) => {
+        for (const update of list) await bot.handleUpdate(update);
+      }),
+    );
+  }
+
+  return {
+    bot,
+    outbox,
+    chatBehavior,
+    webhookHandler,
+    webhookPath: options.webhook ? webhookPath(options.webhook.url) : undefined,
+    get poller() {
+      return poller;
+    },
+    route,
+    async start(actorRefs) {
+      refs = actorRefs;
+      if (!options.botInfo) {
+        // One getMe, not bot.init(): grammY's init retries network errors
+        // forever, and a start-up check must fail once, clearly.
+        try {
+          bot.botInfo = await bot.api.getMe();
+        } catch (error) {
+          if (
+            error instanceof GrammyError &&
+            (error.error_code === 401 || error.error_code === 404)
+          ) {
+            // Telegram answers 404 for a token of the wrong shape.
+            throw new TelegramTokenError(apiRoot, error);
+          }
+          if (error instanceof HttpError) {
+            throw new TelegramUnavailableError(apiRoot, error);
+          }
+          throw error;
+        }
+      }
+      username = bot.botInfo.username;
+      try {
+        await bot.api.setMyCommands([...BOT_COMMANDS]);
+      } catch (error) {
+        log("warn", "setMyCommands failed; commands still work", {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      if (options.webhook) {
+        await bot.api.setWebhook(options.webhook.url, {
+          secret_token: options.webhook.secretToken,
+          allowed_updates: ["message", "callback_query"],
+        });
+        log("info", "telegram webhook set", {
+          path: webhookPath(options.webhook.url),
+        });
+        return;
+      }
+      if (!options.kv) {
+        throw new Error(
+          "long polling needs the shared Deno KV (the poller lease): pass kv to createBot",
+        );
+      }
+      await bot.api.deleteWebhook();
+      poller = new Poller({
+        api: bot.api,
+        kv: options.kv,
+        botId: bot.botInfo.id,
+        nodeId: options.nodeId,
+        apiRoot,
+        allowedUpdates: ["message", "callback_query"],
+        handle: handleBatch,
+        onEvent: (event: PollerEvent) => logPollerEvent(log, event),
+        ...options.polling,
+      });
+      poller.start().catch((error) =>
+        log("error", "telegram polling stopped", {
+          error: error instanceof Error ? error.message : String(error),
+        })
+      );
+      log("info", "telegram long polling", { bot: username });
+    },
+    async stop(stopOptions = {}) {
+      await poller?.stop();
+      await outbox.close(
+        stopOptions.drainMs !== undefined
+          ? { drainMs: stopOptions.drainMs }
+          : {},
+      );
+    },
+  };
+}
+
+function logPollerEvent(log: BotLog, event: PollerEvent): void {
+  switch (event.type) {
+    case "leader":
+      log("info", "telegram poller lease taken", { fence: event.fence });
+      return;
+    case "lease_lost":
+      log("warn", "telegram poller lease lost");
+      return;
+    case "conflict":
+      log(
+        "warn",
+        "telegram getUpdates conflict (409): another poller or a webhook",
+        {
+          retryInMs: event.retryInMs,
+          description: event.description,
+        },
+      );
+      return;
+    case "rate_limited":
+      log("warn", "telegram getUpdates rate limited", {
+        retryAfterSeconds: event.retryAfterSeconds,
+      });
+      return;
+    case "error":
+      log("warn", "telegram polling error", {
+        error: event.error instanceof Error
+          ? event.error.message
+          : String(event.error),
+        retryInMs: event.retryInMs,
+      });
+      return;
+    default:
+      log("debug", `telegram poller ${event.type}`);
+  }
+}

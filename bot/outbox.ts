@@ -1,0 +1,354 @@
+/**
+ * Outgoing Telegram messages, paced per chat. Each chat has its own queue and
+ * worker: messages to one chat leave in order, at most one per
+ * `perChatIntervalMs`; a 429 answer pauses only that chat for `retry_after`
+ * seconds and the same message is tried again, so a flood in one chat never
+ * holds up another and nothing is dropped for being rate limited. Network
+ * errors and 5xx answers are retried with backoff; only permanent refusals
+ * (400, 403: bad text, bot blocked) drop a message, reported through
+ * `onDropped`.
+ *
+ * @module
+ */
+import { GrammyError, HttpError } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
+import { type Clock, realClock, type TimerId } from "../runtime/clock.ts";
+import { PARSE_MODE } from "./format.ts";
+
+/** One thing to send. Texts are in the HTML parse mode (see format.ts). */
+export type OutgoingMessage =
+  | {
+    readonly type: "send";
+    readonly chatId: number;
+    readonly text: string;
+    readonly keyboard?: InlineKeyboardMarkup;
+  }
+  | {
+    readonly type: "edit";
+    readonly chatId: number;
+    readonly messageId: number;
+    readonly text: string;
+    /** Omitted: the message loses its keyboard. */
+    readonly keyboard?: InlineKeyboardMarkup;
+  }
+  | {
+    readonly type: "answer";
+    readonly callbackQueryId: string;
+    readonly text?: string;
+    readonly alert?: boolean;
+  };
+
+/** The part of grammY's `Api` the outbox calls. */
+export interface OutboxApi {
+  sendMessage(
+    chatId: number,
+    text: string,
+    other?: { parse_mode?: "HTML"; reply_markup?: InlineKeyboardMarkup },
+  ): Promise<unknown>;
+  editMessageText(
+    chatId: number,
+    messageId: number,
+    text: string,
+    other?: { parse_mode?: "HTML"; reply_markup?: InlineKeyboardMarkup },
+  ): Promise<unknown>;
+  answerCallbackQuery(
+    callbackQueryId: string,
+    other?: { text?: string; show_alert?: boolean },
+  ): Promise<unknown>;
+}
+
+/** Options of {@linkcode Outbox}. */
+export interface OutboxOptions {
+  readonly api: OutboxApi;
+  /** Least time between two messages to one private chat (default 1000 ms). */
+  readonly perChatIntervalMs?: number;
+  /** Least time between two messages to one group (default 3000 ms: 20 a minute). */
+  readonly perGroupIntervalMs?: number;
+  /** All chats together (default 30 a second); `Infinity` disables it. */
+  readonly globalPerSecond?: number;
+  /** First retry delay after a network error or 5xx (default 500 ms), doubling up to `maxBackoffMs`. */
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly clock?: Clock;
+  /** Told about a message Telegram refused for good. */
+  readonly onDropped?: (message: OutgoingMessage, error: unknown) => void;
+  /** Told about each 429, for metrics and logs. */
+  readonly onRateLimited?: (
+    message: OutgoingMessage,
+    retryAfterSeconds: number,
+  ) => void;
+}
+
+/** Counters since the outbox was created. */
+export interface OutboxStats {
+  sent: number;
+  rateLimited: number;
+  retried: number;
+  dropped: number;
+}
+
+interface Item {
+  readonly message: OutgoingMessage;
+  readonly done: (delivered: boolean) => void;
+}
+
+interface Lane {
+  readonly items: Item[];
+  running: boolean;
+  /** Earliest time the next message may leave. */
+  nextAt: number;
+}
+
+/**
+ * Per-chat paced delivery of outgoing messages.
+ *
+ * @example
+ * ```ts ignore
+ * import { Bot } from "grammy";
+ * import { Outbox } from "./outbox.ts";
+ * const bot = new Bot(token);
+ * const outbox = new Outbox({ api: bot.api });
+ * outbox.enqueue({ type: "send", chatId: 42, text: "<b>hi</b>" });
+ * await outbox.close();
+ * ```
+ */
+export class Outbox {
+  readonly stats: OutboxStats = {
+    sent: 0,
+    rateLimited: 0,
+    retried: 0,
+    dropped: 0,
+  };
+  readonly #api: OutboxApi;
+  readonly #clock: Clock;
+  readonly #privateInterval: number;
+  readonly #groupInterval: number;
+  readonly #globalSpacing: number;
+  readonly #backoff: number;
+  readonly #maxBackoff: number;
+  readonly #onDropped: OutboxOptions["onDropped"];
+  readonly #onRateLimited: OutboxOptions["onRateLimited"];
+  readonly #lanes = new Map<string, Lane>();
+  readonly #sleeps = new Map<TimerId, () => void>();
+  #globalNextAt = 0;
+  #pending = 0;
+  #idleWaiters: (() => void)[] = [];
+  #closed = false;
+
+  constructor(options: OutboxOptions) {
+    this.#api = options.api;
+    this.#clock = options.clock ?? realClock;
+    this.#privateInterval = options.perChatIntervalMs ?? 1000;
+    this.#groupInterval = options.perGroupIntervalMs ??
+      Math.max(3000, this.#privateInterval);
+    const perSecond = options.globalPerSecond ?? 30;
+    this.#globalSpacing = Number.isFinite(perSecond) && perSecond > 0
+      ? 1000 / perSecond
+      : 0;
+    this.#backoff = options.backoffMs ?? 500;
+    this.#maxBackoff = options.maxBackoffMs ?? 30_000;
+    this.#onDropped = options.onDropped;
+    this.#onRateLimited = options.onRateLimited;
+  }
+
+  /** Messages accepted and not yet delivered or dropped. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /**
+   * Queues a message. The promise resolves true once Telegram accepted it,
+   * false if it was dropped (refused for good, or the outbox closed first); it
+   * never rejects, so callers may ignore it.
+   */
+  enqueue(message: OutgoingMessage): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    const { promise, resolve } = Promise.withResolvers<boolean>();
+    const key = message.type === "answer"
+      ? `answer:${message.callbackQueryId}`
+      : `chat:${message.chatId}`;
+    let lane = this.#lanes.get(key);
+    if (!lane) {
+      lane = { items: [], running: false, nextAt: 0 };
+      this.#lanes.set(key, lane);
+    }
+    lane.items.push({ message, done: resolve });
+    this.#pending++;
+    if (!lane.running) {
+      lane.running = true;
+      this.#run(key, lane);
+    }
+    return promise;
+  }
+
+  /** Resolves when every queued message was delivered or dropped. */
+  idle(): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#idleWaiters.push(resolve);
+    return promise;
+  }
+
+  /**
+   * Stops taking messages, waits up to `drainMs` (default 10 s) for the queued
+   * ones, then gives up on the rest. Returns the messages left unsent.
+   */
+  async close(
+    options: { drainMs?: number } = {},
+  ): Promise<OutgoingMessage[]> {
+    this.#closed = true;
+    const drainMs = options.drainMs ?? 10_000;
+    if (this.#pending > 0 && drainMs > 0) {
+      let timer: TimerId | undefined;
+      await Promise.race([
+        this.idle(),
+        new Promise<void>((resolve) => {
+          timer = this.#clock.setTimeout(resolve, drainMs);
+        }),
+      ]);
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+    }
+    const left: OutgoingMessage[] = [];
+    for (const lane of this.#lanes.values()) {
+      for (const item of lane.items.splice(0)) {
+        left.push(item.message);
+        this.#finish(item, false);
+      }
+    }
+    for (const [id, wake] of this.#sleeps) {
+      this.#clock.clearTimeout(id);
+      wake();
+    }
+    this.#sleeps.clear();
+    return left;
+  }
+
+  async #run(key: string, lane: Lane): Promise<void> {
+    let failures = 0;
+    while (lane.items.length > 0) {
+      const item = lane.items[0]!;
+      const paced = item.message.type !== "answer";
+      if (paced) {
+        const wait = Math.max(
+          lane.nextAt - this.#clock.now(),
+          this.#reserveGlobal() - this.#clock.now(),
+        );
+        if (wait > 0) await this.#sleep(wait);
+        if (lane.items[0] !== item) continue; // closed meanwhile
+      }
+      const outcome = await this.#attempt(item.message);
+      if (lane.items[0] !== item) continue;
+      if (outcome.type === "retry") {
+        failures++;
+        this.stats.retried++;
+        const delay = outcome.afterMs ??
+          Math.min(this.#maxBackoff, this.#backoff * 2 ** (failures - 1));
+        lane.nextAt = this.#clock.now() + delay;
+        if (!paced) await this.#sleep(delay);
+        continue;
+      }
+      failures = 0;
+      lane.items.shift();
+      lane.nextAt = this.#clock.now() + this.#interval(item.message);
+      this.#finish(item, outcome.type === "sent");
+    }
+    lane.running = false;
+    if (this.#lanes.get(key) === lane) this.#lanes.delete(key);
+  }
+
+  #interval(message: OutgoingMessage): number {
+    if (message.type === "answer") return 0;
+    return message.chatId < 0 ? this.#groupInterval : this.#privateInterval;
+  }
+
+  /** Takes the next global send slot and returns its time. */
+  #reserveGlobal(): number {
+    if (this.#globalSpacing === 0) return 0;
+    const slot = Math.max(this.#clock.now(), this.#globalNextAt);
+    this.#globalNextAt = slot + this.#globalSpacing;
+    return slot;
+  }
+
+  async #attempt(
+    message: OutgoingMessage,
+  ): Promise<
+    { type: "sent" } | { type: "dropped" } | {
+      type: "retry";
+      afterMs?: number;
+    }
+  > {
+    try {
+      switch (message.type) {
+        case "send":
+          await this.#api.sendMessage(message.chatId, message.text, {
+            parse_mode: PARSE_MODE,
+            ...(message.keyboard ? { reply_markup: message.keyboard } : {}),
+          });
+          break;
+        case "edit":
+          await this.#api.editMessageText(
+            message.chatId,
+            message.messageId,
+            message.text,
+            {
+              parse_mode: PARSE_MODE,
+              reply_markup: message.keyboard ?? { inline_keyboard: [] },
+            },
+          );
+          break;
+        case "answer":
+          await this.#api.answerCallbackQuery(message.callbackQueryId, {
+            ...(message.text !== undefined ? { text: message.text } : {}),
+            ...(message.alert ? { show_alert: true } : {}),
+          });
+          break;
+      }
+      this.stats.sent++;
+      return { type: "sent" };
+    } catch (error) {
+      if (error instanceof GrammyError) {
+        if (error.error_code === 429) {
+          const seconds = error.parameters.retry_after ?? 1;
+          this.stats.rateLimited++;
+          this.#onRateLimited?.(message, seconds);
+          return { type: "retry", afterMs: seconds * 1000 };
+        }
+        if (error.error_code >= 500) return { type: "retry" };
+        if (/message is not modified/i.test(error.description)) {
+          return { type: "sent" };
+        }
+        if (message.type === "answer" && error.error_code === 400) {
+          // The query expired; nothing left to answer.
+          return { type: "dropped" };
+        }
+        this.stats.dropped++;
+        this.#onDropped?.(message, error);
+        return { type: "dropped" };
+      }
+      if (error instanceof HttpError) return { type: "retry" };
+      this.stats.dropped++;
+      this.#onDropped?.(message, error);
+      return { type: "dropped" };
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const id = this.#clock.setTimeout(() => {
+        this.#sleeps.delete(id);
+        resolve();
+      }, ms);
+      this.#sleeps.set(id, resolve);
+    });
+  }
+
+  #finish(item: Item, delivered: boolean): void {
+    this.#pending--;
+    item.done(delivered);
+    if (this.#pending === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * Long polling with one poller per bot token across every node. Nodes that
+ * share a Deno KV compete for a lease (compare-and-set on a KV key, with
+ * expiry): the holder calls getUpdates, the others wait and take over when the
+ * holder stops (it releases the lease) or dies (the lease expires). The
+ * confirmed offset is kept in KV beside the lease, so a new holder continues
+ * where the last one stopped.
+ *
+ * A 409 Conflict from Telegram (another getUpdates elsewhere, or a webhook
+ * still set) is retried with exponential backoff, never a crash; 429 waits
+ * `retry_after`; a 401 stops polling with {@linkcode TelegramTokenError}.
+ *
+ * @module
+ */
+import { type Api, GrammyError } from "grammy";
+import type { Update } from "grammy/types";
+import { type Clock, realClock, type TimerId } from "../runtime/clock.ts";
+import { TelegramTokenError } from "./errors.ts";
+
+/** The part of grammY's `Api` the poller calls. */
+export type PollingApi = Pick<Api, "getUpdates">;
+
+/** grammY types its signal with an AbortController shim; the platform's is the same at run time. */
+type ApiSignal = Parameters<Api["getUpdates"]>[1];
+
+/** What the poller reports, for logs and metrics. */
+export type PollerEvent =
+  | { type: "leader"; fence: number; offset: number }
+  | { type: "follower"; holder: string; retryInMs: number }
+  | { type: "lease_lost" }
+  | {
+    type: "conflict";
+    attempt: number;
+    retryInMs: number;
+    description: string;
+  }
+  | { type: "rate_limited"; retryAfterSeconds: number }
+  | { type: "error"; error: unknown; retryInMs: number }
+  | { type: "handled"; count: number; offset: number };
+
+/** Options of {@linkcode Poller}. */
+export interface PollerOptions {
+  readonly api: PollingApi;
+  /** An opened KV shared by every node (storage/ opens it). */
+  readonly kv: Deno.Kv;
+  /** The bot's id (the number before ":" in the token): one lease per bot. */
+  readonly botId: number;
+  /** This node's id. */
+  readonly nodeId: string;
+  /**
+   * Handles a batch of updates, in order. When it resolves the updates count
+   * as accepted and their offset is confirmed; when it throws, the batch is
+   * fetched again.
+   */
+  readonly handle: (updates: Update[]) => Promise<void>;
+  /** Long poll timeout (default 25 s). */
+  readonly pollTimeoutSeconds?: number;
+  /** Lease lifetime (default 60 s; at least twice the poll timeout). */
+  readonly leaseMs?: number;
+  readonly allowedUpdates?: readonly Exclude<keyof Update, "update_id">[];
+  /** Retry delays after 409s and errors: doubling from `initialMs` to `maxMs` (default 1 s .. 60 s). */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Used in the 401 error (default https://api.telegram.org). */
+  readonly apiRoot?: string;
+  readonly clock?: Clock;
+  readonly onEvent?: (event: PollerEvent) => void;
+  /** KV key prefix (default `["telegram"]`). */
+  readonly keyPrefix?: readonly Deno.KvKeyPart[];
+}
+
+interface LeaseValue {
+  readonly owner: string;
+  readonly expiresAt: number;
+  readonly fence: number;
+}
+
+/**
+ * The poller. `start()` once; `stop()` aborts the pending getUpdates and
+ * releases the lease.
+ *
+ * @example
+ * ```ts ignore
+ * import { Poller } from "./polling.ts";
+ * const poller = new Poller({
+ *   api: bot.api, kv, botId: bot.botInfo.id, nodeId: "node-1",
+ *   handle: async (updates) => { for (const u of updates) await bot.handleUpdate(u); },
+ * });
+ * poller.start();
+ * await poller.stop();
+ * ```
+ */
+export class Poller {
+  readonly #o: PollerOptions;
+  readonly #clock: Clock;
+  readonly #leaseKey: Deno.KvKey;
+  readonly #offsetKey: Deno.KvKey;
+  readonly #leaseMs: number;
+  readonly #timeout: number;
+  #abort = new AbortController();
+  #loop: Promise<void> | undefined;
+  #lease: { versionstamp: string; fence: number } | undefined;
+  #offset = 0;
+  #sleeps = new Map<TimerId, () => void>();
+  #failure: unknown;
+
+  constructor(options: PollerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? realClock;
+    const prefix = options.keyPrefix ?? ["telegram"];
+    this.#leaseKey = [...prefix, "poller", options.botId];
+    this.#offsetKey = [...prefix, "offset", options.botId];
+    this.#timeout = options.pollTimeoutSeconds ?? 25;
+    this.#leaseMs = Math.max(options.leaseMs ?? 60_000, this.#timeout * 2000);
+  }
+
+  /** True while this node holds the polling lease. */
+  get leader(): boolean {
+    return this.#lease !== undefined;
+  }
+
+  /** The next update id to fetch. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** Starts polling in the background. Returns a promise that settles when polling ends (rejects on a bad token). */
+  start(): Promise<void> {
+    this.#loop ??= this.#run();
+    return this.#loop;
+  }
+
+  /** Stops polling and releases the lease. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    for (const [id, wake] of this.#sleeps) {
+      this.#clock.clearTimeout(id);
+      wake();
+    }
+    this.#sleeps.clear();
+    if (this.#loop) await this.#loop.catch(() => {});
+    await this.#release();
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    let conflicts = 0;
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      if (!(await this.#holdLease())) continue;
+      let updates: Update[];
+      try {
+        updates = await this.#o.api.getUpdates({
+          offset: this.#offset,
+          limit: 100,
+          timeout: this.#timeout,
+          ...(this.#o.allowedUpdates
+            ? { allowed_updates: this.#o.allowedUpdates }
+            : {}),
+        }, signal as ApiSignal);
+      } catch (error) {
+        if (signal.aborted) break;
+        if (error instanceof GrammyError) {
+          if (error.error_code === 401) {
+            this.#failure = new TelegramTokenError(
+              this.#o.apiRoot ?? "https://api.telegram.org",
+              error,
+            );
+            break;
+          }
+          if (error.error_code === 409) {
+            conflicts++;
+            const wait = this.#backoff(conflicts);
+            this.#o.onEvent?.({
+              type: "conflict",
+              attempt: conflicts,
+              retryInMs: wait,
+              description: error.description,
+            });
+            await this.#sleep(wait);
+            continue;
+          }
+          if (error.error_code === 429) {
+            const seconds = error.parameters.retry_after ?? 1;
+            this.#o.onEvent?.({
+              type: "rate_limited",
+              retryAfterSeconds: seconds,
+            });
+            await this.#sleep(seconds * 1000);
+            continue;
+          }
+        }
+        failures++;
+        const wait = this.#backoff(failures);
+        this.#o.onEvent?.({ type: "error", error, retryInMs: wait });
+        await this.#sleep(wait);
+        continue;
+      }
+      conflicts = 0;
+      if (updates.length === 0) {
+        failures = 0;
+        continue;
+      }
+      try {
+        await this.#o.handle(updates);
+      } catch (error) {
+        failures++;
+        const wait = this.#backoff(failures);
+        this.#o.onEvent?.({ type: "error", error, retryInMs: wait });
+        await this.#sleep(wait);
+        continue;
+      }
+      failures = 0;
+      const next = updates[updates.length - 1]!.update_id + 1;
+      await this.#commitOffset(next);
+      this.#o.onEvent?.({
+        type: "handled",
+        count: updates.length,
+        offset: next,
+      });
+    }
+    if (this.#failure) {
+      await this.#release();
+      throw this.#failure;
+    }
+  }
+
+  /** Takes or renews the lease; false (after waiting) when another node holds it. */
+  async #holdLease(): Promise<boolean> {
+    const entry = await this.#o.kv.get<LeaseValue>(this.#leaseKey);
+    const now = this.#clock.now();
+    const held = entry.value;
+    if (held && held.owner !== this.#o.nodeId && held.expiresAt > now) {
+      if (this.#lease) {
+        this.#lease = undefined;
+        this.#o.onEvent?.({ type: "lease_lost" });
+      }
+      const wait = Math.min(held.expiresAt - now, this.#leaseMs / 4) + 1;
+      this.#o.onEvent?.({
+        type: "follower",
+        holder: held.owner,
+        retryInMs: wait,
+      });
+      await this.#sleep(wait);
+      return false;
+    }
+    if (this.#lease && entry.versionstamp !== this.#lease.versionstamp) {
+      // Someone wrote the key since we did: our lease lapsed and was taken.
+      this.#lease = undefined;
+      this.#o.onEvent?.({ type: "lease_lost" });
+    }
+    const wasLeader = this.#lease !== undefined;
+    const fence = wasLeader ? this.#lease!.fence : (held?.fence ?? 0) + 1;
+    const value: LeaseValue = {
+      owner: this.#o.nodeId,
+      expiresAt: now + this.#leaseMs,
+      fence,
+    };
+    const result = await this.#o.kv.atomic().check(entry).set(
+      this.#leaseKey,
+      value,
+    ).commit();
+    if (!result.ok) return false;
+    this.#lease = { versionstamp: result.versionstamp, fence };
+    if (!wasLeader) {
+      const stored = await this.#o.kv.get<number>(this.#offsetKey);
+      this.#offset = Math.max(this.#offset, stored.value ?? 0);
+      this.#o.onEvent?.({ type: "leader", fence, offset: this.#offset });
+    }
+    return true;
+  }
+
+  async #commitOffset(next: number): Promise<void> {
+    this.#offset = Math.max(this.#offset, next);
+    const lease = this.#lease;
+    if (!lease) return;
+    const result = await this.#o.kv.atomic().check({
+      key: this.#leaseKey,
+      versionstamp: lease.versionstamp,
+    }).set(this.#offsetKey, this.#offset).commit();
+    if (!result.ok) {
+      this.#lease = undefined;
+      this.#o.onEvent?.({ type: "lease_lost" });
+    }
+  }
+
+  async #release(): Promise<void> {
+    const lease = this.#lease;
+    this.#lease = undefined;
+    if (!lease) return;
+    await this.#o.kv.atomic().check({
+      key: this.#leaseKey,
+      versionstamp: lease.versionstamp,
+    }).delete(this.#leaseKey).commit();
+  }
+
+  #backoff(attempt: number): number {
+    const { initialMs, maxMs } = this.#o.backoff ??
+      { initialMs: 1000, maxMs: 60_000 };
+    return Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#abort.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const id = this.#clock.setTimeout(() => {
+        this.#sleeps.delete(id);
+        resolve();
+      }, ms);
+      this.#sleeps.set(id, resolve);
+    });
+  }
+}

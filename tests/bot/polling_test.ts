@@ -1,0 +1,134 @@
+import { Api } from "grammy";
+import type { Update } from "grammy/types";
+import { assert } from "../deps.ts";
+import { FakeTelegram } from "../fakes/telegram.ts";
+import { Poller, type PollerEvent } from "../../bot/polling.ts";
+import { TelegramTokenError } from "../../bot/errors.ts";
+
+interface Node {
+  poller: Poller;
+  handled: number[];
+  events: PollerEvent[];
+}
+
+function node(
+  tg: FakeTelegram,
+  kv: Deno.Kv,
+  nodeId: string,
+  options: { token?: string; failHandle?: () => boolean } = {},
+): Node {
+  const handled: number[] = [];
+  const events: PollerEvent[] = [];
+  const token = options.token ?? tg.token;
+  const poller = new Poller({
+    api: new Api(token, { apiRoot: tg.apiRoot }),
+    kv,
+    botId: Number(token.split(":")[0]),
+    nodeId,
+    pollTimeoutSeconds: 1,
+    leaseMs: 2000,
+    backoff: { initialMs: 10, maxMs: 100 },
+    apiRoot: tg.apiRoot,
+    onEvent: (e) => events.push(e),
+    handle: (updates: Update[]) => {
+      if (options.failHandle?.()) {
+        return Promise.reject(new Error("handler down"));
+      }
+      handled.push(...updates.map((u) => u.update_id));
+      return Promise.resolve();
+    },
+  });
+  return { poller, handled, events };
+}
+
+Deno.test("of two nodes sharing a KV only the lease holder polls, and each update is handled once", async () => {
+  await using tg = await FakeTelegram.start();
+  const kv = await Deno.openKv(":memory:");
+  const a = node(tg, kv, "a");
+  const b = node(tg, kv, "b");
+  a.poller.start();
+  await tg.waitFor(() => a.poller.leader);
+  b.poller.start();
+  await tg.waitFor(() => b.events.some((e) => e.type === "follower"));
+  const sent = Array.from({ length: 10 }, (_, i) => tg.sendText(1, `m${i}`));
+  await tg.waitFor(() => a.handled.length === 10);
+  assert.deepEqual(a.handled, sent.map((u) => u.update_id));
+  assert.deepEqual(b.handled, []);
+  assert.equal(b.poller.leader, false);
+  assert.equal(
+    tg.callsOf("getUpdates").filter((c) => c.status === 409).length,
+    0,
+    "two getUpdates must never run at once",
+  );
+
+  // The holder stops: the other node takes over from the committed offset.
+  await a.poller.stop();
+  await tg.waitFor(() => b.poller.leader);
+  const more = Array.from({ length: 5 }, (_, i) => tg.sendText(2, `n${i}`));
+  await tg.waitFor(() => b.handled.length === 5);
+  assert.deepEqual(b.handled, more.map((u) => u.update_id));
+  assert.equal(a.handled.length, 10, "no update handled twice");
+  await b.poller.stop();
+  kv.close();
+});
+
+Deno.test("a 409 Conflict from Telegram is retried with backoff instead of crashing", async () => {
+  await using tg = await FakeTelegram.start();
+  const kv = await Deno.openKv(":memory:");
+  const a = node(tg, kv, "a");
+  tg.failNext("getUpdates", 4, { code: 409 });
+  const done = a.poller.start();
+  const update = tg.sendText(1, "hello");
+  await tg.waitFor(() => a.handled.length === 1);
+  assert.deepEqual(a.handled, [update.update_id]);
+  const conflicts = a.events.filter((e) => e.type === "conflict");
+  assert.equal(conflicts.length, 4);
+  assert.deepEqual(
+    conflicts.map((e) => e.type === "conflict" && e.retryInMs),
+    [10, 20, 40, 80],
+  );
+  await a.poller.stop();
+  await done;
+  kv.close();
+});
+
+Deno.test("a webhook left set makes getUpdates conflict until it is deleted", async () => {
+  await using tg = await FakeTelegram.start();
+  const kv = await Deno.openKv(":memory:");
+  const api = new Api(tg.token, { apiRoot: tg.apiRoot });
+  await api.setWebhook("https://example.invalid/hook");
+  const a = node(tg, kv, "a");
+  a.poller.start();
+  await tg.waitFor(() => a.events.some((e) => e.type === "conflict"));
+  await api.deleteWebhook();
+  tg.sendText(3, "after");
+  await tg.waitFor(() => a.handled.length === 1);
+  await a.poller.stop();
+  kv.close();
+});
+
+Deno.test("a wrong token ends polling with TelegramTokenError naming the variable", async () => {
+  await using tg = await FakeTelegram.start();
+  const kv = await Deno.openKv(":memory:");
+  const a = node(tg, kv, "a", { token: "999:wrong-token-wrong-token-wrong" });
+  const error = await a.poller.start().then(() => undefined, (e) => e);
+  assert.ok(error instanceof TelegramTokenError);
+  assert.match(error.message, /TELEGRAM_BOT_TOKEN/);
+  assert.equal(a.poller.leader, false, "the lease is given back");
+  await a.poller.stop();
+  kv.close();
+});
+
+Deno.test("a batch whose handler fails is fetched again, not skipped", async () => {
+  await using tg = await FakeTelegram.start();
+  const kv = await Deno.openKv(":memory:");
+  let failures = 2;
+  const a = node(tg, kv, "a", { failHandle: () => failures-- > 0 });
+  a.poller.start();
+  const update = tg.sendText(1, "keep me");
+  await tg.waitFor(() => a.handled.length === 1);
+  assert.deepEqual(a.handled, [update.update_id]);
+  assert.equal(a.events.filter((e) => e.type === "error").length, 2);
+  await a.poller.stop();
+  kv.close();
+});
