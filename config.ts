@@ -48,6 +48,11 @@ export const configSchema = z.object({
   CHROMA_URL: url.optional().describe(
     "Chroma server URL; unset = embedded Chroma in DATA_DIR/chroma",
   ),
+  ACTOR_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(
+    30_000,
+  ).describe(
+    "how long a node's hold on an actor lasts without renewal: after a crash its actors move to another node within this time",
+  ),
   OLLAMA_HOST: url.default("http://127.0.0.1:11434").describe("Ollama server"),
   OLLAMA_MODEL: z.string().min(1).default("qwen2.5-coder:7b").describe(
     "model that writes code",
@@ -83,6 +88,12 @@ export const configSchema = z.object({
   ),
   CHECKPOINT_RETENTION_DAYS: positiveInt.default(30).describe(
     "workflow checkpoints of finished builds older than this are pruned",
+  ),
+  TROUPE_URL: url.optional().describe(
+    "the node that `deno task build` and `builds` talk to (default http://HOST:PORT)",
+  ),
+  TROUPE_API_KEY: z.string().min(1).optional().describe(
+    "API key used by `deno task build` and `builds`",
   ),
   TELEGRAM_BOT_TOKEN: z.string().regex(
     /^\d+:[A-Za-z0-9_-]{20,}$/,

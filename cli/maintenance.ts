@@ -1,0 +1,108 @@
+/**
+ * `prune` and `dlq`: the operator's maintenance commands.
+ *
+ * @module
+ */
+import { KvTransport } from "../runtime/kv.ts";
+import { pruneBuildEvents } from "../storage/build_events.ts";
+import { pruneCheckpoints } from "../storage/checkpoints.ts";
+import {
+  deleteDeadLetter,
+  getDeadLetter,
+  listDeadLetters,
+} from "../storage/dead_letters.ts";
+import { NotFoundError } from "../storage/errors.ts";
+import { openKv } from "../storage/kv.ts";
+import { pruneExpiredMemories } from "../storage/memories.ts";
+import { type Command, table, UsageError, withDatabase } from "./_context.ts";
+
+const DAY_MS = 86_400_000;
+
+/** `deno task prune`: expired memories, checkpoints and events of old finished builds. */
+export const prune: Command = async (_args, { config, write }) =>
+  await withDatabase(config, async ({ db }) => {
+    const now = Date.now();
+    const memories = await pruneExpiredMemories(db, new Date(now));
+    const checkpoints = await pruneCheckpoints(
+      db,
+      new Date(now - config.CHECKPOINT_RETENTION_DAYS * DAY_MS),
+    );
+    const events = await pruneBuildEvents(
+      db,
+      new Date(now - config.EVENT_RETENTION_DAYS * DAY_MS),
+    );
+    write(`removed ${memories} expired memories`);
+    write(
+      `removed ${checkpoints} checkpoint rows of builds finished over ${config.CHECKPOINT_RETENTION_DAYS} days ago`,
+    );
+    write(
+      `removed ${events} build events older than ${config.EVENT_RETENTION_DAYS} days`,
+    );
+    return 0;
+  });
+
+const DLQ_USAGE = "usage: deno task dlq [list [kind]] | retry <id> | drop <id>";
+
+function letterId(value: string | undefined): number {
+  const id = Number(value);
+  if (!Number.isInteger(id) || id < 1) {
+    throw new UsageError(
+      `expected a dead letter id, got "${value ?? ""}"\n${DLQ_USAGE}`,
+    );
+  }
+  return id;
+}
+
+/** `deno task dlq`: list, retry (re-deliver to its actor) or drop dead letters. */
+export const dlq: Command = async (args, { config, write }) => {
+  const [action = "list", arg] = args;
+  return await withDatabase(config, async ({ db }) => {
+    switch (action) {
+      case "list": {
+        const letters = await listDeadLetters(db, { kind: arg, limit: 1000 });
+        write(table(letters.map((l) => ({
+          id: l.id,
+          actor: `${l.kind}/${l.actorId}`,
+          seq: l.seq,
+          type: (l.message as { type?: unknown } | null)?.type ?? "?",
+          attempts: l.attempts,
+          at: l.createdAt,
+          error: l.error.slice(0, 80),
+        }))));
+        return 0;
+      }
+      case "retry": {
+        const id = letterId(arg);
+        const letter = await getDeadLetter(db, id);
+        if (!letter) throw new NotFoundError("dead letter", String(id));
+        const kv = await openKv({
+          url: config.DENO_KV_URL,
+          dataDir: config.DATA_DIR,
+        });
+        const transport = new KvTransport({ kv });
+        try {
+          await transport.post([{
+            target: { kind: letter.kind, id: letter.actorId },
+            message: letter.message,
+          }]);
+        } finally {
+          await transport.close();
+          kv.close();
+        }
+        await deleteDeadLetter(db, id);
+        write(`re-sent dead letter ${id} to ${letter.kind}/${letter.actorId}`);
+        return 0;
+      }
+      case "drop": {
+        const id = letterId(arg);
+        if (!await deleteDeadLetter(db, id)) {
+          throw new NotFoundError("dead letter", String(id));
+        }
+        write(`dropped dead letter ${id}`);
+        return 0;
+      }
+      default:
+        throw new UsageError(DLQ_USAGE);
+    }
+  });
+};

@@ -1,0 +1,364 @@
+/**
+ * Wires one Troupe node from its configuration: storage -> runtime -> actors
+ * -> HTTP and the Telegram bot. `main.ts` starts it; tests and load scripts
+ * start it the same way with their own configuration.
+ *
+ * A dependency that is down does not stop the node: Chroma and Ollama are
+ * reported by `/readyz`, and work that needs them fails with an error naming
+ * the service. PostgreSQL and Deno KV are required.
+ *
+ * @module
+ */
+import type { Config } from "./config.ts";
+import { createBuildBehaviors } from "./actors/deps.ts";
+import {
+  createMetrics,
+  type Metrics,
+  metricsActor,
+  recordDbQuery,
+  recordLlmRequest,
+  recordRuntimeEvent,
+  recordVectorOperation,
+} from "./actors/metrics.ts";
+import { sessionBehavior } from "./actors/session.ts";
+import { createModelClient } from "./actors/workflow/mod.ts";
+import { createBuildNotifier } from "./bot/notify.ts";
+import {
+  createBot,
+  dbChatData,
+  type TelegramBot,
+  telegramOptionsFromConfig,
+  TelegramTokenError,
+  TelegramUnavailableError,
+} from "./bot/mod.ts";
+import { createApp } from "./http/app.ts";
+import { storageAuthenticate } from "./http/auth_storage.ts";
+import {
+  type BuildEventHub,
+  createBuildEventHub,
+} from "./http/build_event_hub.ts";
+import { jsonLogger, type Logger } from "./http/middleware/logger.ts";
+import { databaseProbe, healthProbe, kvProbe } from "./http/probes.ts";
+import { domainRoutes } from "./http/routes/mod.ts";
+import { KvTransport } from "./runtime/kv.ts";
+import { ActorSystem, type ActorSystemOptions } from "./runtime/system.ts";
+import {
+  chromaClient,
+  type EmbeddedChroma,
+  startEmbeddedChroma,
+} from "./storage/chroma_server.ts";
+import { type Database, openDatabaseFromConfig } from "./storage/db.ts";
+import { openKv } from "./storage/kv.ts";
+import { migrateToLatest } from "./storage/migrate.ts";
+import { PostgresStateStore } from "./storage/state_store.ts";
+import { openVectorStore, type VectorStore } from "./storage/vector.ts";
+import { ensureFirstAdmin } from "./bootstrap.ts";
+
+/** A running node. */
+export interface Platform extends AsyncDisposable {
+  readonly config: Config;
+  /** Where the HTTP API listens, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly nodeId: string;
+  readonly system: ActorSystem;
+  readonly database: Database;
+  readonly kv: Deno.Kv;
+  readonly vector: VectorStore;
+  readonly metrics: Metrics;
+  readonly bot: TelegramBot | undefined;
+  /** Graceful stop: no new requests or wake-ups, in-flight turns finish, leases are released. */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode startPlatform}. */
+export interface PlatformOptions {
+  readonly logger?: Logger;
+  /** Prints the first admin's API key when the database is empty (default: the logger). */
+  readonly announce?: (line: string) => void;
+  /** Skip HTTP (workers that only process actors). */
+  readonly http?: boolean;
+}
+
+/**
+ * Starts a node.
+ *
+ * @example
+ * ```ts ignore
+ * import { parseConfig } from "./config.ts";
+ * import { startPlatform } from "./platform.ts";
+ * await using platform = await startPlatform(parseConfig({ PORT: "0" }));
+ * console.log(platform.url);
+ * ```
+ */
+export async function startPlatform(
+  config: Config,
+  options: PlatformOptions = {},
+): Promise<Platform> {
+  const logger = options.logger ?? jsonLogger({ level: config.LOG_LEVEL });
+  const nodeId = config.NODE_ID ?? `node-${crypto.randomUUID().slice(0, 8)}`;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        logger.warn("shutdown step failed", { error: String(error) });
+      }
+    }
+  };
+
+  try {
+    const metrics = createMetrics();
+    const database = await openDatabaseFromConfig(config, {
+      onQuery: ({ operation, durationMs }) =>
+        recordDbQuery(metrics, {
+          operation,
+          durationSeconds: durationMs / 1000,
+        }),
+      onPoolError: (error) =>
+        logger.warn("idle PostgreSQL connection failed", {
+          error: String(error),
+        }),
+    });
+    cleanups.push(() => database.close());
+    const applied = await migrateToLatest(database.db);
+    if (applied.length) logger.info("migrations applied", { applied });
+    const db = database.db;
+
+    const kv = await openKv({
+      url: config.DENO_KV_URL,
+      dataDir: config.DATA_DIR,
+    });
+    cleanups.push(() => kv.close());
+
+    let chroma: EmbeddedChroma | undefined;
+    let chromaUrl = config.CHROMA_URL;
+    if (!chromaUrl) {
+      try {
+        chroma = await startEmbeddedChroma({ dataDir: config.DATA_DIR });
+        cleanups.push(() => chroma?.stop());
+        chromaUrl = chroma.url;
+      } catch (error) {
+        logger.error(
+          "embedded Chroma did not start; search and build context are unavailable",
+          {
+            error: String(error),
+          },
+        );
+        chromaUrl = "http://127.0.0.1:1";
+      }
+    }
+    const model = createModelClient({
+      host: config.OLLAMA_HOST,
+      model: config.OLLAMA_MODEL,
+      embedModel: config.OLLAMA_EMBED_MODEL,
+      dimensions: config.EMBED_DIMENSIONS,
+      timeoutMs: config.OLLAMA_TIMEOUT_MS,
+      observe: (observation) => recordLlmRequest(metrics, observation),
+    });
+    const vector = openVectorStore({
+      client: chromaClient(chromaUrl),
+      db,
+      embedder: model,
+      model: config.OLLAMA_EMBED_MODEL,
+      dimensions: config.EMBED_DIMENSIONS,
+      chromaUrl,
+      embedded: chroma !== undefined,
+      observe: (observation) => recordVectorOperation(metrics, observation),
+    });
+
+    const hub: BuildEventHub = createBuildEventHub();
+    const telegram = telegramOptionsFromConfig(config);
+    const notifyChats = telegram
+      ? createBuildNotifier({ db, refs: () => actors })
+      : undefined;
+
+    let bot: TelegramBot | undefined;
+    const telegramState: { ok: boolean; error?: string } = {
+      ok: false,
+      error: "starting",
+    };
+    const telegramRetry = new AbortController();
+    if (telegram) {
+      bot = createBot({
+        ...telegram,
+        data: dbChatData(db),
+        kv,
+        nodeId,
+        log: (level, message, fields) =>
+          logger[level](message, { component: "telegram", ...fields }),
+      });
+    }
+
+    // Aborted first on close: running graphs stop at their next step and
+    // resume from their checkpoint on this or another node.
+    const stopWorkflows = new AbortController();
+    const buildBehaviors = await createBuildBehaviors({
+      db,
+      model,
+      vector,
+      config,
+      stopSignal: stopWorkflows.signal,
+      notify: async (events) => {
+        hub.publish(events);
+        await notifyChats?.(events).catch((error) =>
+          logger.warn("build notification failed", { error: String(error) })
+        );
+      },
+      metrics: (observation) =>
+        void actors.ref("metrics", nodeId).tell(observation),
+    });
+    const behaviors: ActorSystemOptions["behaviors"][number][] = [
+      sessionBehavior({ db }),
+      ...buildBehaviors,
+      metricsActor(metrics),
+      ...(bot ? [bot.chatBehavior] : []),
+    ];
+    const transport = new KvTransport({ kv, nodeId });
+    const actors: ActorSystem = new ActorSystem({
+      behaviors,
+      transport,
+      store: new PostgresStateStore(db),
+      nodeId,
+      leaseTtlMs: config.ACTOR_LEASE_TTL_MS,
+      onEvent: (event) => recordRuntimeEvent(metrics, event),
+      onDeadLetter: (letter) =>
+        logger.error("message dead-lettered", {
+          kind: letter.kind,
+          id: letter.id,
+          seq: letter.seq,
+          error: letter.error,
+        }),
+    });
+    actors.start();
+    cleanups.push(() => actors.shutdown());
+    cleanups.push(() => stopWorkflows.abort());
+
+    await ensureFirstAdmin(
+      db,
+      options.announce ?? ((line) => logger.info(line)),
+    );
+
+    // Best practices need the embedding model; without Ollama they are seeded on a later start.
+    vector.seedBestPractices().then(
+      (result) => result.added && logger.info("best practices seeded", result),
+      (error) =>
+        logger.warn("best practices not seeded yet", { error: String(error) }),
+    );
+
+    let url = "";
+    if (options.http ?? true) {
+      const app = createApp({
+        authenticate: storageAuthenticate(db),
+        metrics,
+        logger,
+        bodyLimit: config.BODY_LIMIT_BYTES,
+        rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE },
+        probes: [
+          databaseProbe(database),
+          kvProbe(kv),
+          healthProbe("chroma", false, vector),
+          healthProbe("ollama", false, model),
+          ...(bot
+            ? [
+              healthProbe("telegram", false, {
+                health: () => Promise.resolve(telegramState),
+              }),
+            ]
+            : []),
+        ],
+        routes: domainRoutes({ db, actors, vector, events: hub }),
+      });
+      if (bot?.webhookHandler && bot.webhookPath) {
+        app.post(bot.webhookPath, bot.webhookHandler);
+      }
+      const server = Deno.serve({
+        hostname: config.HOST,
+        port: config.PORT,
+        onListen: () => {},
+      }, app.fetch);
+      cleanups.push(() => server.shutdown());
+      url = `http://${
+        config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST
+      }:${server.addr.port}`;
+    }
+
+    if (bot) {
+      const started = bot;
+      cleanups.push(() => started.stop());
+      cleanups.push(() => telegramRetry.abort());
+      await startBot(
+        started,
+        actors,
+        telegramState,
+        logger,
+        telegramRetry.signal,
+      );
+    }
+
+    logger.info("troupe node started", {
+      nodeId,
+      url,
+      database: database.target,
+      chroma: chromaUrl,
+      ollama: config.OLLAMA_HOST,
+      telegram: bot ? (telegram?.webhook ? "webhook" : "polling") : "off",
+    });
+
+    let closing: Promise<void> | undefined;
+    const close = () => closing ??= cleanup();
+    return {
+      config,
+      url,
+      nodeId,
+      system: actors,
+      database,
+      kv,
+      vector,
+      metrics,
+      bot,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+const TELEGRAM_RETRY_MS = 30_000;
+
+/**
+ * Starts the bot without letting it take the node down: a rejected token is
+ * reported once and the bot stays off (no crash loop); an unreachable Bot API
+ * is retried every 30 s. `/readyz` shows the bot's state.
+ */
+async function startBot(
+  bot: TelegramBot,
+  actors: ActorSystem,
+  state: { ok: boolean; error?: string },
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    await bot.start(actors);
+    state.ok = true;
+    delete state.error;
+  } catch (error) {
+    state.error = error instanceof Error ? error.message : String(error);
+    if (error instanceof TelegramTokenError) {
+      logger.error("Telegram bot disabled", { error: state.error });
+      return;
+    }
+    if (!(error instanceof TelegramUnavailableError)) throw error;
+    logger.warn(
+      `Telegram bot not started; retrying in ${TELEGRAM_RETRY_MS / 1000} s`,
+      { error: state.error },
+    );
+    const timer = setTimeout(
+      () => void startBot(bot, actors, state, logger, signal),
+      TELEGRAM_RETRY_MS,
+    );
+    signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+  }
+}
