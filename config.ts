@@ -42,6 +42,9 @@ export const configSchema = z.object({
   DATABASE_POOL_SIZE: positiveInt.default(10).describe(
     "PostgreSQL connection pool size",
   ),
+  DATABASE_PREPARED_STATEMENTS: z.enum(["on", "off"]).default("on").describe(
+    "named prepared statements; off behind a pooler that cannot keep them (PgBouncer transaction mode before 1.21)",
+  ),
   DENO_KV_URL: z.string().min(1).optional().describe(
     "Deno KV path or KV Connect URL; unset = DATA_DIR/kv.sqlite3",
   ),

@@ -48,6 +48,7 @@ import {
   startEmbeddedChroma,
 } from "./storage/chroma_server.ts";
 import { type Database, openDatabaseFromConfig } from "./storage/db.ts";
+import { ApiKeyCache, watchAuthChanges } from "./storage/api_key_cache.ts";
 import { openKv } from "./storage/kv.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
 import { PostgresStateStore } from "./storage/state_store.ts";
@@ -248,8 +249,19 @@ export async function startPlatform(
 
     let url = "";
     if (options.http ?? true) {
+      const keyCache = new ApiKeyCache();
+      cleanups.push(
+        await watchAuthChanges(database, keyCache, {
+          lost: (error) =>
+            logger.warn(
+              "API key change feed is down: keys are checked in the database until it is back",
+              { error: String(error) },
+            ),
+          restored: () => logger.info("API key change feed is back"),
+        }),
+      );
       const app = createApp({
-        authenticate: storageAuthenticate(db),
+        authenticate: storageAuthenticate(db, { check: keyCache.check }),
         metrics,
         logger,
         bodyLimit: config.BODY_LIMIT_BYTES,
@@ -267,7 +279,13 @@ export async function startPlatform(
             ]
             : []),
         ],
-        routes: domainRoutes({ db, actors, vector, events: hub }),
+        routes: domainRoutes({
+          db,
+          actors,
+          vector,
+          events: hub,
+          onAuthChange: keyCache.invalidate,
+        }),
       });
       if (bot?.webhookHandler && bot.webhookPath) {
         app.post(bot.webhookPath, bot.webhookHandler);

@@ -277,10 +277,7 @@ export async function checkApiKey(
     lastUsedAt === null ||
     now.getTime() - lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS
   ) {
-    await run(() =>
-      db.updateTable("api_keys").set({ last_used_at: now })
-        .where("id", "=", found.id).execute()
-    );
+    await touchApiKey(db, found.id, now);
     lastUsedAt = now;
   }
   const key = toApiKey({ ...found, last_used_at: lastUsedAt });
@@ -294,6 +291,21 @@ export async function checkApiKey(
     created_at: found.user_created_at,
   });
   return { ok: true, user, key };
+}
+
+/**
+ * Records `now` as a key's last use. Callers keep to
+ * {@link LAST_USED_RESOLUTION_MS} between touches of one key.
+ */
+export async function touchApiKey(
+  db: Db,
+  keyId: string,
+  now: Date,
+): Promise<void> {
+  await run(() =>
+    db.updateTable("api_keys").set({ last_used_at: now })
+      .where("id", "=", keyId).execute()
+  );
 }
 
 /**

@@ -22,6 +22,14 @@ import {
   PGLITE_HINT,
   toStorageError,
 } from "./errors.ts";
+import { preparingClient } from "./_prepared.ts";
+import {
+  type ChannelListener,
+  listenOnServer,
+  type Unlisten,
+} from "./_listen.ts";
+
+export type { ChannelListener, Unlisten };
 
 /** How to reach the database. */
 export interface OpenDatabaseOptions {
@@ -38,6 +46,13 @@ export interface OpenDatabaseOptions {
   pgliteLoadDataDir?: Blob | undefined;
   /** Real server only: most connections held at once. Default 10. */
   poolSize?: number;
+  /**
+   * Send the platform's statements as named prepared statements, so the
+   * server plans each once per connection. Default true; turn it off behind
+   * a pooler that cannot keep them (PgBouncer in transaction mode before
+   * 1.21).
+   */
+  preparedStatements?: boolean;
   /** Real server only: give up connecting after this long. Default 5000. */
   connectTimeoutMs?: number;
   /**
@@ -62,6 +77,12 @@ export interface Database extends AsyncDisposable {
   readonly target: string;
   /** Resolves when a round-trip succeeds; throws DatabaseUnavailableError. */
   ping(): Promise<void>;
+  /**
+   * Subscribes to NOTIFY on `channel`. On a server the subscription has its
+   * own connection and reconnects when it is lost (telling `listener`);
+   * PGlite never loses it. Ended by the returned function or by `close()`.
+   */
+  listen(channel: string, listener: ChannelListener): Promise<Unlisten>;
   /** Ends the pool (and PGlite). */
   close(): Promise<void>;
 }
@@ -143,7 +164,13 @@ export async function openDatabase(
  * ```
  */
 export function openDatabaseFromConfig(
-  config: Pick<Config, "DATABASE_URL" | "DATA_DIR" | "DATABASE_POOL_SIZE">,
+  config: Pick<
+    Config,
+    | "DATABASE_URL"
+    | "DATA_DIR"
+    | "DATABASE_POOL_SIZE"
+    | "DATABASE_PREPARED_STATEMENTS"
+  >,
   extra: Pick<
     OpenDatabaseOptions,
     "onPoolError" | "connectTimeoutMs" | "onQuery"
@@ -153,6 +180,7 @@ export function openDatabaseFromConfig(
     url: config.DATABASE_URL,
     pgliteDir: `${config.DATA_DIR.replace(/\/+$/, "")}/pg`,
     poolSize: config.DATABASE_POOL_SIZE,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS === "on",
     ...extra,
   });
 }
@@ -168,6 +196,7 @@ async function openPostgres(
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     types: typeParsers,
+    ...clientClass(options),
   });
   pool.on("error", (error) => options.onPoolError?.(error));
   // pg-pool listens only on idle clients. A checked-out client (inside a
@@ -181,8 +210,15 @@ async function openPostgres(
     dialect: new PostgresDialect({ pool }),
     ...queryLog(options),
   });
-  const database = handle(db, "postgres", target, async () => {
-    await db.destroy();
+  const database = handle(db, "postgres", target, {
+    close: () => db.destroy(),
+    listen: (channel, listener) =>
+      listenOnServer(
+        url,
+        channel,
+        listener,
+        options.connectTimeoutMs ?? 5000,
+      ),
   });
   try {
     await database.ping();
@@ -220,21 +256,40 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
     // session anyway, so closing it when idle only costs time.
     idleTimeoutMillis: 0,
     types: typeParsers,
+    ...clientClass(options),
   });
   pool.on("error", (error) => options.onPoolError?.(error));
   const db = new Kysely<Schema>({
     dialect: new PostgresDialect({ pool }),
     ...queryLog(options),
   });
-  const database = handle(db, "pglite", target, async () => {
-    try {
-      await db.destroy();
-    } finally {
-      await pglite.close();
-    }
+  const database = handle(db, "pglite", target, {
+    async close() {
+      try {
+        await db.destroy();
+      } finally {
+        await pglite.close();
+      }
+    },
+    async listen(channel, listener) {
+      const unlisten = await pglite.listen(
+        channel,
+        (payload) => listener.notify(payload),
+      );
+      listener.listening();
+      return unlisten;
+    },
   });
   await database.ping();
   return database;
+}
+
+function clientClass(
+  options: OpenDatabaseOptions,
+): { Client?: typeof pg.Client } {
+  return options.preparedStatements === false
+    ? {}
+    : { Client: preparingClient() };
 }
 
 const OPERATIONS = new Set(["select", "insert", "update", "delete"]);
@@ -259,10 +314,15 @@ function handle(
   db: Db,
   engine: Database["engine"],
   target: string,
-  close: () => Promise<void>,
+  driver: Pick<Database, "close" | "listen">,
 ): Database {
+  const subscriptions = new Set<Unlisten>();
   let closed: Promise<void> | undefined;
-  const doClose = () => closed ??= close();
+  const doClose = () =>
+    closed ??= (async () => {
+      await Promise.allSettled([...subscriptions].map((stop) => stop()));
+      await driver.close();
+    })();
   return {
     db,
     engine,
@@ -284,6 +344,13 @@ function handle(
           },
         );
       }
+    },
+    async listen(channel, listener) {
+      const unlisten = await driver.listen(channel, listener);
+      let stopped: Promise<void> | undefined;
+      const stop = () => stopped ??= (subscriptions.delete(stop), unlisten());
+      subscriptions.add(stop);
+      return stop;
     },
     close: doClose,
     [Symbol.asyncDispose]: doClose,

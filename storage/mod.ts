@@ -26,6 +26,7 @@ export * from "./migrate.ts";
 export * from "./audit.ts";
 export * from "./users.ts";
 export * from "./api_keys.ts";
+export * from "./api_key_cache.ts";
 export * from "./builds.ts";
 export * from "./build_events.ts";
 export * from "./code_analyses.ts";

@@ -13,6 +13,7 @@ import {
 } from "../../actors/workflow/llm.ts";
 import type { Message } from "../../runtime/actor.ts";
 import { type Clock, realClock } from "../../runtime/clock.ts";
+import type { AuthChange } from "../../storage/api_key_cache.ts";
 import type { AuditContext } from "../../storage/audit.ts";
 import type { Db } from "../../storage/schema.ts";
 import {
@@ -58,6 +59,12 @@ export interface DomainDeps {
   readonly ssePollMs?: number | undefined;
   /** Timeout of asks to the session and build actors (default 10 s). */
   readonly askTimeoutMs?: number | undefined;
+  /**
+   * Told after a route changed a key or user (`key:<id>`, `user:<id>`), so
+   * this node's key cache forgets it before the answer goes out; other
+   * nodes learn it from the database (`ApiKeyCache.invalidate`).
+   */
+  readonly onAuthChange?: ((change: AuthChange) => void) | undefined;
 }
 
 /** {@link DomainDeps} with defaults applied. */
@@ -71,6 +78,7 @@ export interface ResolvedDeps {
   readonly sseHeartbeatMs: number;
   readonly ssePollMs: number;
   readonly askTimeoutMs: number;
+  readonly onAuthChange: (change: AuthChange) => void;
 }
 
 /** Applies the defaults. */
@@ -85,6 +93,7 @@ export function resolveDeps(deps: DomainDeps): ResolvedDeps {
     sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000,
     ssePollMs: deps.ssePollMs ?? 250,
     askTimeoutMs: deps.askTimeoutMs ?? 10_000,
+    onAuthChange: deps.onAuthChange ?? (() => {}),
   };
 }
 

@@ -263,7 +263,7 @@ function auditJson(entry: AuditEntry) {
  * ```
  */
 export function adminRoutes(app: ApiApp, deps: ResolvedDeps): void {
-  const { db, clock } = deps;
+  const { db, clock, onAuthChange } = deps;
   app.use("/v1/admin/*", requireRole("admin"));
 
   app.openapi(listUsersRoute, async (c) => {
@@ -336,6 +336,7 @@ export function adminRoutes(app: ApiApp, deps: ResolvedDeps): void {
         : { dailyBuildQuota: patch.dailyBuildQuota }),
       ...(patch.disabled === undefined ? {} : { disabled: patch.disabled }),
     }, auditOf(c, clock));
+    onAuthChange(`user:${user.id}`);
     return c.json(userJson(user), 200);
   });
 

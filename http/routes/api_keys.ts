@@ -152,7 +152,7 @@ function keyJson(key: ApiKey, currentKeyId: string) {
  * ```
  */
 export function apiKeyRoutes(app: ApiApp, deps: ResolvedDeps): void {
-  const { db, clock } = deps;
+  const { db, clock, onAuthChange } = deps;
 
   app.openapi(createKeyRoute, async (c) => {
     const body = c.req.valid("json");
@@ -193,6 +193,7 @@ export function apiKeyRoutes(app: ApiApp, deps: ResolvedDeps): void {
     const { user, key: current } = principalOf(c);
     // NotFoundError (-> 404) when the key is not this user's.
     const key = await revokeApiKey(db, user.id, id, auditOf(c, clock));
+    onAuthChange(`key:${key.id}`);
     return c.json(keyJson(key, current.id), 200);
   });
 }

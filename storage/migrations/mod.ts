@@ -8,10 +8,12 @@
  */
 import type { Migration, MigrationProvider } from "kysely/migration";
 import * as m0001 from "./0001_initial.ts";
+import * as m0002 from "./0002_auth_changes.ts";
 
 /** Name -> migration, names sorting in the order they must run. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": m0001,
+  "0002_auth_changes": m0002,
 };
 
 /**

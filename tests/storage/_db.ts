@@ -104,9 +104,16 @@ async function adminQuery(url: string, text: string): Promise<void> {
  * ```
  */
 export async function openTestDatabase(
-  options: { migrate?: boolean; poolSize?: number } = {},
+  options: {
+    migrate?: boolean;
+    poolSize?: number;
+    preparedStatements?: boolean;
+  } = {},
 ): Promise<TestDatabase> {
   const serverUrl = testDatabaseUrl();
+  const prepared = options.preparedStatements === undefined
+    ? {}
+    : { preparedStatements: options.preparedStatements };
   let database: Database;
   let dropDatabase: (() => Promise<void>) | undefined;
   if (serverUrl === undefined) {
@@ -114,7 +121,10 @@ export async function openTestDatabase(
     dropDatabase = () => Deno.remove(dir, { recursive: true });
     try {
       await copyDir(await pgliteTemplate(), `${dir}/pg`);
-      database = await openDatabase({ pgliteDir: `${dir}/pg` });
+      database = await openDatabase({
+        pgliteDir: `${dir}/pg`,
+        ...prepared,
+      });
     } catch (error) {
       await dropDatabase();
       throw error;
@@ -130,6 +140,7 @@ export async function openTestDatabase(
       database = await openDatabase({
         url: url.toString(),
         poolSize: options.poolSize ?? 20,
+        ...prepared,
       });
     } catch (error) {
       await dropDatabase();

@@ -134,7 +134,8 @@ Deno.test("migrations", async (t) => {
       const lines: string[] = [];
       const write = (l: string) => lines.push(l);
       assert.equal(await migrateCommand(db, ["status"], write), 0);
-      assert.match(lines.at(-1)!, /^applied {2}0001_initial {2}\d{4}-/);
+      assert.match(lines.at(-2)!, /^applied {2}0001_initial {2}\d{4}-/);
+      assert.match(lines.at(-1)!, /^applied {2}0002_auth_changes {2}\d{4}-/);
       assert.equal(await migrateCommand(db, ["up"], write), 0);
       assert.equal(lines.at(-1), "schema is up to date");
       assert.equal(await migrateCommand(db, ["down", "zero"], write), 2);
@@ -142,9 +143,15 @@ Deno.test("migrations", async (t) => {
       assert.equal(await migrateCommand(db, ["down", "all"], write), 0);
       assert.equal(lines.at(-1), "reverted 0001_initial");
       assert.equal(await migrateCommand(db, ["status"], write), 0);
-      assert.equal(lines.at(-1), "pending  0001_initial");
+      assert.deepEqual(lines.slice(-2), [
+        "pending  0001_initial",
+        "pending  0002_auth_changes",
+      ]);
       assert.equal(await migrateCommand(db, [], write), 0);
-      assert.equal(lines.at(-1), "applied  0001_initial");
+      assert.deepEqual(lines.slice(-2), [
+        "applied  0001_initial",
+        "applied  0002_auth_changes",
+      ]);
     },
   );
 });

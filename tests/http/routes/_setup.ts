@@ -1,9 +1,11 @@
 /**
  * A fully wired app for the domain-route tests: a test database with three
  * users (an admin, a user and another user) and real API keys, storage-backed
- * authentication, a real actor system with the real session and build actors
- * (the workflow kind is a stand-in that records runs: the agent graph is
- * tested elsewhere), the build event hub, and `domainRoutes`.
+ * authentication through the API key cache fed by the database's change
+ * notifications (as the platform wires it), a real actor system with the
+ * real session and build actors (the workflow kind is a stand-in that records
+ * runs: the agent graph is tested elsewhere), the build event hub, and
+ * `domainRoutes`.
  */
 import { buildBehavior } from "../../../actors/build.ts";
 import { sessionBehavior } from "../../../actors/session.ts";
@@ -14,6 +16,10 @@ import { type DomainDeps, domainRoutes } from "../../../http/routes/mod.ts";
 import { defineActor } from "../../../runtime/actor.ts";
 import { type Clock, realClock } from "../../../runtime/clock.ts";
 import { ActorSystem } from "../../../runtime/system.ts";
+import {
+  ApiKeyCache,
+  watchAuthChanges,
+} from "../../../storage/api_key_cache.ts";
 import { createApiKey } from "../../../storage/api_keys.ts";
 import type { Db } from "../../../storage/schema.ts";
 import { createUser, type User } from "../../../storage/users.ts";
@@ -107,18 +113,22 @@ export async function openRouteFixture(
     clock,
   });
   actors.start();
+  const keyCache = new ApiKeyCache();
+  let stopWatching = () => Promise.resolve();
   try {
+    stopWatching = await watchAuthChanges(tdb.database, keyCache);
     const admin = await makeTestUser(db, "ada@example.com", { role: "admin" });
     const bob = await makeTestUser(db, "bob@example.com");
     const eve = await makeTestUser(db, "eve@example.com");
     const { app } = testApp({
-      authenticate: storageAuthenticate(db, { clock }),
+      authenticate: storageAuthenticate(db, { clock, check: keyCache.check }),
       clock,
       routes: domainRoutes({
         db,
         actors,
         clock,
         events: hub,
+        onAuthChange: keyCache.invalidate,
         ...options.deps,
       }),
       ...options.app,
@@ -127,6 +137,7 @@ export async function openRouteFixture(
     const close = () =>
       closed ??= (async () => {
         try {
+          await stopWatching();
           await actors.shutdown();
         } finally {
           await tdb.close();
@@ -147,6 +158,7 @@ export async function openRouteFixture(
       [Symbol.asyncDispose]: close,
     };
   } catch (error) {
+    await stopWatching();
     await actors.shutdown();
     await tdb.close();
     throw error;
