@@ -28,6 +28,7 @@ export * from "./users.ts";
 export * from "./api_keys.ts";
 export * from "./api_key_cache.ts";
 export * from "./builds.ts";
+export * from "./build_overviews.ts";
 export * from "./build_events.ts";
 export * from "./code_analyses.ts";
 export * from "./vector_memories.ts";

@@ -15,6 +15,10 @@ import type { Message } from "../../runtime/actor.ts";
 import { type Clock, realClock } from "../../runtime/clock.ts";
 import type { AuthChange } from "../../storage/api_key_cache.ts";
 import type { AuditContext } from "../../storage/audit.ts";
+import {
+  type BuildOverviewReader,
+  buildOverviewReader,
+} from "../../storage/build_overviews.ts";
 import type { Db } from "../../storage/schema.ts";
 import {
   EmbeddingMismatchError,
@@ -79,6 +83,8 @@ export interface ResolvedDeps {
   readonly ssePollMs: number;
   readonly askTimeoutMs: number;
   readonly onAuthChange: (change: AuthChange) => void;
+  /** Build status reads, batched under load. */
+  readonly readBuildOverview: BuildOverviewReader;
 }
 
 /** Applies the defaults. */
@@ -94,6 +100,7 @@ export function resolveDeps(deps: DomainDeps): ResolvedDeps {
     ssePollMs: deps.ssePollMs ?? 250,
     askTimeoutMs: deps.askTimeoutMs ?? 10_000,
     onAuthChange: deps.onAuthChange ?? (() => {}),
+    readBuildOverview: buildOverviewReader(deps.db),
   };
 }
 

@@ -442,14 +442,14 @@ export function buildRoutes(app: ApiApp, deps: ResolvedDeps): void {
 
   app.openapi(getBuildRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const build = await getBuild(db, principalOf(c).user.id, id);
+    const build = await deps.readBuildOverview(principalOf(c).user.id, id);
     if (!build) throw notFound("build", "build_not_found");
     return c.json({
       ...summaryJson(build),
       requirements: build.requirements,
       plan: build.plan,
       result: build.result,
-      fileCount: filesOf(build).length,
+      fileCount: build.fileCount,
     }, 200);
   });
 
