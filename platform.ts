@@ -15,6 +15,7 @@ import {
   createMetrics,
   type Metrics,
   metricsActor,
+  recordApiKeyCache,
   recordDbQuery,
   recordLlmRequest,
   recordRuntimeEvent,
@@ -252,14 +253,20 @@ export async function startPlatform(
       const keyCache = new ApiKeyCache();
       cleanups.push(
         await watchAuthChanges(database, keyCache, {
-          lost: (error) =>
+          lost: (error) => {
+            recordApiKeyCache(metrics, false);
             logger.warn(
               "API key change feed is down: keys are checked in the database until it is back",
               { error: String(error) },
-            ),
-          restored: () => logger.info("API key change feed is back"),
+            );
+          },
+          restored: () => {
+            recordApiKeyCache(metrics, true);
+            logger.info("API key change feed is back");
+          },
         }),
       );
+      recordApiKeyCache(metrics, keyCache.active);
       const app = createApp({
         authenticate: storageAuthenticate(db, { check: keyCache.check }),
         metrics,

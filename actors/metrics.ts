@@ -84,6 +84,7 @@ export interface Metrics {
   readonly llmTokens: Counter<"model" | "direction">;
   readonly llmRequestDuration: Histogram<"model" | "operation">;
   readonly sandboxRuns: Counter<"status">;
+  readonly apiKeyCacheActive: Gauge;
   /** Bookkeeping behind the per-kind gauges (ids never become labels). */
   readonly tracking: ActorTracking;
 }
@@ -247,6 +248,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: "troupe_sandbox_runs_total",
       help: "Sandboxed test runs, by outcome.",
       labelNames: ["status"],
+      registers,
+    }),
+    apiKeyCacheActive: new Gauge({
+      name: "troupe_api_key_cache_active",
+      help:
+        "1 while API key checks are cached (the key change feed is up), 0 while every key is checked in the database.",
       registers,
     }),
     tracking: { depths: new Map(), active: new Map() },
@@ -428,6 +435,21 @@ export interface VectorObservation {
 export interface WorkflowStepObservation {
   step: string;
   durationSeconds: number;
+}
+
+/**
+ * Whether this node's API key checks are being cached, as its key change
+ * feed comes and goes.
+ *
+ * @example
+ * ```ts
+ * import { createMetrics, recordApiKeyCache } from "./metrics.ts";
+ * const metrics = createMetrics({ defaultMetrics: false });
+ * recordApiKeyCache(metrics, true);
+ * ```
+ */
+export function recordApiKeyCache(metrics: Metrics, active: boolean): void {
+  metrics.apiKeyCacheActive.set(active ? 1 : 0);
 }
 
 /** Counts one database query and its latency. */

@@ -46,11 +46,33 @@ Deno.test("a node starts on its embedded defaults, creates the first admin, serv
       assert.equal(me.status, 200);
       assert.equal(body.role ?? body.user?.role, "admin");
 
+      // Key checks are cached, and a revocation still holds on the next request.
+      const admin = { authorization: `Bearer ${token}` };
+      const created = await (await fetch(`${platform.url}/v1/api-keys`, {
+        method: "POST",
+        headers: { ...admin, "content-type": "application/json" },
+        body: JSON.stringify({ name: "short-lived" }),
+      })).json();
+      const other = { authorization: `Bearer ${created.token}` };
+      const used = await fetch(`${platform.url}/v1/me`, { headers: other });
+      assert.equal(used.status, 200);
+      await used.body?.cancel();
+      const revoked = await fetch(
+        `${platform.url}/v1/api-keys/${created.key.id}`,
+        { method: "DELETE", headers: admin },
+      );
+      assert.equal(revoked.status, 200);
+      await revoked.body?.cancel();
+      const refused = await fetch(`${platform.url}/v1/me`, { headers: other });
+      assert.equal(refused.status, 401);
+      assert.equal((await refused.json()).error.code, "revoked_api_key");
+
       const metrics = await fetch(`${platform.url}/metrics`);
       const scrape = await metrics.text();
+      assert.match(scrape, /^troupe_api_key_cache_active(\{[^}]*\})? 1$/m);
       assert.match(
         scrape,
-        /troupe_http_requests_total\{[^}]*route="\/v1\/me"[^}]*\} 1/,
+        /troupe_http_requests_total\{[^}]*route="\/v1\/me"[^}]*\} 2/,
       );
       assert.match(
         scrape,

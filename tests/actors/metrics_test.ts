@@ -6,6 +6,7 @@ import {
   metricsActor,
   type MetricsMessage,
   record,
+  recordApiKeyCache,
   recordLlmRequest,
   recordRuntimeEvent,
   recordVectorOperation,
@@ -210,6 +211,14 @@ Deno.test("the behaviour records each message type and replies to scrape", async
   for (const line of expected) {
     assert.ok(scrape.text.includes(line), `missing: ${line}`);
   }
+});
+
+Deno.test("the API key cache gauge follows the change feed", async () => {
+  const m = createMetrics({ defaultMetrics: false });
+  recordApiKeyCache(m, true);
+  assert.match(await m.registry.metrics(), /^troupe_api_key_cache_active 1$/m);
+  recordApiKeyCache(m, false);
+  assert.match(await m.registry.metrics(), /^troupe_api_key_cache_active 0$/m);
 });
 
 Deno.test("two metrics objects never share series (no global registry)", async () => {
