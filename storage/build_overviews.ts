@@ -9,7 +9,7 @@
  * @module
  */
 import { sql } from "kysely";
-import type { Build } from "./builds.ts";
+import { type Build, toBuildSummary } from "./builds.ts";
 import type { BuildRow, Db } from "./schema.ts";
 import { coalesce, type CoalesceOptions } from "./_coalesce.ts";
 import { isUuid, run } from "./_sql.ts";
@@ -29,23 +29,10 @@ type OverviewRow = Omit<BuildRow, "files"> & { file_count: number };
 
 function toOverview(row: OverviewRow): BuildOverview {
   return {
-    id: row.id,
-    userId: row.user_id,
-    project: row.project,
-    language: row.language,
+    ...toBuildSummary(row),
     requirements: row.requirements,
-    status: row.status,
-    source: row.source,
     plan: row.plan,
     result: row.result,
-    error: row.error,
-    attempts: row.attempts,
-    lastEventSeq: row.last_event_seq,
-    telegramChatId: row.telegram_chat_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
     fileCount: row.file_count,
   };
 }

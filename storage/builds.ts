@@ -98,7 +98,8 @@ const summaryColumns = [
 
 type SummaryRow = Pick<BuildRow, typeof summaryColumns[number]>;
 
-function toSummary(row: SummaryRow): BuildSummary {
+/** Maps the summary columns of a row to a {@link BuildSummary}. */
+export function toBuildSummary(row: SummaryRow): BuildSummary {
   return {
     id: row.id,
     userId: row.user_id,
@@ -120,7 +121,7 @@ function toSummary(row: SummaryRow): BuildSummary {
 /** Maps a row to a {@link Build}. */
 export function toBuild(row: BuildRow): Build {
   return {
-    ...toSummary(row),
+    ...toBuildSummary(row),
     requirements: row.requirements,
     plan: row.plan,
     result: row.result,
@@ -255,7 +256,7 @@ export async function listBuilds(
     q.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit)
       .execute()
   );
-  return rows.map(toSummary);
+  return rows.map(toBuildSummary);
 }
 
 /**
