@@ -135,6 +135,9 @@ Deno.test("telegram commands end to end through grammY and the chat actors", asy
       const ada = await rig.linkedUser(31, { email: "ada@example.com" });
       const bob = await rig.linkedUser(32, { email: "bob@example.com" });
       const adaBuilds = [];
+      // A second apart: PGlite's clock has millisecond resolution, so builds
+      // made in a tight loop could share a creation time.
+      const t0 = Date.now() - 60_000;
       for (let i = 0; i < 12; i++) {
         adaBuilds.push(
           await createBuild(db, {
@@ -143,7 +146,7 @@ Deno.test("telegram commands end to end through grammY and the chat actors", asy
             language: "typescript",
             requirements: "r",
             source: "api",
-          }, { actorUserId: ada.id }),
+          }, { actorUserId: ada.id, now: new Date(t0 + i * 1000) }),
         );
       }
       await updateBuild(db, adaBuilds[11]!.id, { status: "analyzing" });
