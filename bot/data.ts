@@ -11,6 +11,7 @@ import {
   countBuildsByStatus,
   getBuild,
   listBuilds,
+  listFailedBuilds,
 } from "../storage/builds.ts";
 import { getBuildAnalysis } from "../storage/code_analyses.ts";
 import { NotFoundError, StateError } from "../storage/errors.ts";
@@ -217,30 +218,7 @@ export function dbChatData(db: Db): ChatData {
     },
 
     async recentFailures(limit) {
-      // No cross-user listing in storage/builds.ts yet: a read-only query here.
-      const rows = await db.selectFrom("builds").select([
-        "id",
-        "user_id",
-        "project",
-        "language",
-        "status",
-        "error",
-        "attempts",
-        "created_at",
-        "finished_at",
-      ]).where("status", "=", "failed").orderBy("created_at", "desc")
-        .limit(limit).execute();
-      return rows.map((r) => ({
-        id: r.id,
-        userId: r.user_id,
-        project: r.project,
-        language: r.language,
-        status: r.status,
-        error: r.error,
-        attempts: r.attempts,
-        createdAt: r.created_at,
-        finishedAt: r.finished_at,
-      }));
+      return (await listFailedBuilds(db, limit)).map(toInfo);
     },
 
     async setQuota(email, quota, actor) {

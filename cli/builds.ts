@@ -6,17 +6,11 @@
  */
 import { parseArgs } from "node:util";
 import type { Config } from "../config.ts";
+import { BUILD_STATUSES, TERMINAL_BUILD_STATUSES } from "../storage/schema.ts";
 import { type Command, table, UsageError } from "./_context.ts";
 
-const STEPS = [
-  "queued",
-  "analyzing",
-  "planning",
-  "generating",
-  "testing",
-  "finalizing",
-] as const;
-const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_BUILD_STATUSES);
+const STEPS: readonly string[] = BUILD_STATUSES.filter((s) => !TERMINAL.has(s));
 
 /** A client of the node's HTTP API. */
 export interface ApiClient {
@@ -110,7 +104,7 @@ export function progressLine(
   tokens: number,
   width = 30,
 ): string {
-  const step = STEPS.indexOf(status as typeof STEPS[number]);
+  const step = STEPS.indexOf(status);
   const done = TERMINAL.has(status) ? STEPS.length : Math.max(0, step);
   const filled = Math.round(width * done / STEPS.length);
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${status}${

@@ -5,26 +5,27 @@
  * @module
  */
 import { type Clock, realClock } from "../runtime/clock.ts";
-import { type ApiKey, checkApiKey } from "../storage/api_keys.ts";
+import {
+  type ApiKey,
+  type ApiKeyCheck,
+  checkApiKey,
+} from "../storage/api_keys.ts";
 import type { Db } from "../storage/schema.ts";
 import type { User } from "../storage/users.ts";
 import type { Principal } from "./context.ts";
-import type { Authenticate, AuthFailure } from "./middleware/auth.ts";
+import type { Authenticate } from "./middleware/auth.ts";
 
 /**
- * A key check that says why a key was refused. storage's `checkApiKey`
- * answers only "valid or not"; pass a function of this shape as `check` to
- * give callers the distinct `revoked_api_key` / `expired_api_key` /
+ * How a presented key is checked: storage's `checkApiKey` by default, or
+ * `ApiKeyCache.check` in front of it. The refusal reason becomes the
+ * distinct `invalid_api_key` / `revoked_api_key` / `expired_api_key` /
  * `user_disabled` answers.
  */
 export type CheckApiKey = (
   db: Db,
   token: string,
   now: Date,
-) => Promise<
-  | { ok: true; user: User; key: ApiKey }
-  | { ok: false; reason: AuthFailure }
->;
+) => Promise<ApiKeyCheck>;
 
 /** The caller as the HTTP layer sees it, from storage's user and key. */
 export function toPrincipal(user: User, key: ApiKey): Principal {

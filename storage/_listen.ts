@@ -55,10 +55,7 @@ export async function listenOnServer(
       live = false;
       c.end().catch(() => {});
       if (client === c) client = undefined;
-      if (stopped) return;
-      listener.lost(error);
-      retry = setTimeout(reconnect, delay);
-      delay = Math.min(delay * 2, MAX_RETRY_MS);
+      retryAfter(error);
     };
     c.on("error", drop);
     c.on("end", () => drop(new Error("the server closed the connection")));
@@ -80,14 +77,15 @@ export async function listenOnServer(
 
   const reconnect = () => {
     retry = undefined;
-    if (stopped) return;
-    connect().catch((error) => {
-      if (stopped) return;
-      listener.lost(error);
-      retry = setTimeout(reconnect, delay);
-      delay = Math.min(delay * 2, MAX_RETRY_MS);
-    });
+    if (!stopped) connect().catch(retryAfter);
   };
+
+  function retryAfter(error: unknown): void {
+    if (stopped) return;
+    listener.lost(error);
+    retry = setTimeout(reconnect, delay);
+    delay = Math.min(delay * 2, MAX_RETRY_MS);
+  }
 
   await connect();
   return async () => {

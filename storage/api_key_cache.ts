@@ -14,8 +14,8 @@
 import { sql } from "kysely";
 import {
   type ApiKey,
+  type ApiKeyCheck,
   apiKeyPrefix,
-  type ApiKeyRefusal,
   checkApiKey,
   hashApiKey,
   LAST_USED_RESOLUTION_MS,
@@ -30,11 +30,6 @@ export const AUTH_CHANNEL = "troupe_auth";
 
 /** What changed: `key:<api key id>` or `user:<user id>`. */
 export type AuthChange = `key:${string}` | `user:${string}`;
-
-/** The outcome of a key check, as {@link checkApiKey} gives it. */
-export type ApiKeyCheck =
-  | { ok: true; user: User; key: ApiKey }
-  | { ok: false; reason: ApiKeyRefusal };
 
 /** How big and how old entries may get. */
 export interface ApiKeyCacheOptions {

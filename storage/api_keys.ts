@@ -223,6 +223,11 @@ function constantTimeEqual(a: string, b: string): boolean {
 /** Why a presented key was refused (only said to a caller who proved they hold it). */
 export type ApiKeyRefusal = "invalid" | "revoked" | "expired" | "disabled";
 
+/** The outcome of a key check: the key and its user, or why it was refused. */
+export type ApiKeyCheck =
+  | { ok: true; user: User; key: ApiKey }
+  | { ok: false; reason: ApiKeyRefusal };
+
 /**
  * Checks a bearer token. When the token matches a key that is not revoked,
  * not expired at `now`, and whose user is not disabled, returns the user and
@@ -241,9 +246,7 @@ export async function checkApiKey(
   db: Db,
   token: string,
   now: Date = new Date(),
-): Promise<
-  { ok: true; user: User; key: ApiKey } | { ok: false; reason: ApiKeyRefusal }
-> {
+): Promise<ApiKeyCheck> {
   const prefix = apiKeyPrefix(token);
   if (prefix === undefined) return { ok: false, reason: "invalid" };
   const hash = await hashApiKey(token);

@@ -9,6 +9,7 @@ import type { AuditContext } from "./audit.ts";
 import { writeAudit } from "./audit.ts";
 import { NotFoundError, StateError } from "./errors.ts";
 import {
+  BUILD_STATUSES,
   type BuildRow,
   type BuildSource,
   type BuildStatus,
@@ -201,6 +202,31 @@ export async function getBuild(
   return row && toBuild(row);
 }
 
+/** What a follower of a build polls: its status and latest event number. */
+export interface BuildProgress {
+  readonly status: BuildStatus;
+  readonly lastEventSeq: number;
+}
+
+/**
+ * Status and latest event number of one of a user's builds: two columns
+ * instead of {@link getBuild}'s whole row, whose files and result can be
+ * large. Undefined if it does not exist or is someone else's.
+ */
+export async function getBuildProgress(
+  db: Db,
+  userId: string,
+  buildId: string,
+): Promise<BuildProgress | undefined> {
+  if (!isUuid(userId) || !isUuid(buildId)) return undefined;
+  const row = await run(() =>
+    db.selectFrom("builds").select(["status", "last_event_seq"])
+      .where("id", "=", buildId).where("user_id", "=", userId)
+      .executeTakeFirst()
+  );
+  return row && { status: row.status, lastEventSeq: row.last_event_seq };
+}
+
 /**
  * A build by id alone, for the actors that own it (build, workflow) and for
  * admins. Never use it to answer a user's request: use {@link getBuild}.
@@ -224,6 +250,23 @@ export interface BuildQuery {
   /** Keyset paging: only builds listed after this one (older). */
   readonly before?: { readonly createdAt: Date; readonly id: string };
   readonly status?: BuildStatus;
+}
+
+/**
+ * The latest failed builds of every user, newest first: for admins only,
+ * never to answer a user's request.
+ */
+export async function listFailedBuilds(
+  db: Db,
+  limit: number,
+): Promise<BuildSummary[]> {
+  const rows = await run(() =>
+    db.selectFrom("builds").select(summaryColumns)
+      .where("status", "=", "failed")
+      .orderBy("created_at", "desc").orderBy("id", "desc")
+      .limit(Math.min(Math.max(limit, 1), 200)).execute()
+  );
+  return rows.map(toBuildSummary);
 }
 
 /**
@@ -285,17 +328,12 @@ export async function countBuildsByStatus(
       .select((eb) => ["status", eb.fn.countAll<number>().as("n")])
       .groupBy("status").execute()
   );
-  const counts: Record<BuildStatus, number> = {
-    queued: 0,
-    analyzing: 0,
-    planning: 0,
-    generating: 0,
-    testing: 0,
-    finalizing: 0,
-    succeeded: 0,
-    failed: 0,
-    cancelled: 0,
-  };
+  const counts = Object.fromEntries(
+    BUILD_STATUSES.map((s) => [s, 0]),
+  ) as Record<
+    BuildStatus,
+    number
+  >;
   for (const r of rows) counts[r.status] = Number(r.n);
   return counts;
 }

@@ -17,9 +17,8 @@ import {
   type BuildEvent,
   listBuildEvents,
 } from "../../storage/build_events.ts";
-import { isTerminalStatus } from "../../storage/builds.ts";
-import { toStorageError } from "../../storage/errors.ts";
-import type { BuildStatus, Db } from "../../storage/schema.ts";
+import { getBuildProgress, isTerminalStatus } from "../../storage/builds.ts";
+import type { BuildStatus } from "../../storage/schema.ts";
 import type { ApiApp } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { principalOf } from "../middleware/auth.ts";
@@ -47,30 +46,6 @@ export interface FollowOptions {
 }
 
 const PAGE = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Status and latest event number of one of a user's builds: what a follower
- * polls. Two columns instead of `getBuild`'s whole row, whose files and
- * result can be large. (Belongs in storage/builds.ts as a repository
- * function; kept here until that file's owner adds one.)
- */
-async function buildProgress(
-  db: Db,
-  userId: string,
-  buildId: string,
-): Promise<{ status: BuildStatus; lastEventSeq: number } | undefined> {
-  if (!UUID.test(userId) || !UUID.test(buildId)) return undefined;
-  try {
-    const row = await db.selectFrom("builds")
-      .select(["status", "last_event_seq"])
-      .where("id", "=", buildId).where("user_id", "=", userId)
-      .executeTakeFirst();
-    return row && { status: row.status, lastEventSeq: row.last_event_seq };
-  } catch (error) {
-    throw toStorageError(error);
-  }
-}
 
 /**
  * Follows one of a user's builds: replays events after `afterSeq`, then
@@ -116,7 +91,7 @@ export async function followBuild(
   try {
     while (!signal.aborted) {
       rung = false;
-      const build = await buildProgress(db, userId, buildId);
+      const build = await getBuildProgress(db, userId, buildId);
       if (signal.aborted) return;
       if (!build) return await send({ kind: "end", status: null });
       if (build.lastEventSeq > after) {
@@ -286,7 +261,7 @@ export function buildEventRoutes(app: ApiApp, deps: ResolvedDeps): void {
       c.req.valid("header")["last-event-id"],
       c.req.valid("query").lastEventId,
     );
-    if (!await buildProgress(deps.db, userId, id)) {
+    if (!await getBuildProgress(deps.db, userId, id)) {
       throw notFound("build", "build_not_found");
     }
     const abort = new AbortController();
@@ -358,7 +333,7 @@ export function buildEventRoutes(app: ApiApp, deps: ResolvedDeps): void {
       c.req.valid("header")["last-event-id"],
       c.req.valid("query").lastEventId,
     );
-    if (!await buildProgress(deps.db, userId, id)) {
+    if (!await getBuildProgress(deps.db, userId, id)) {
       throw notFound("build", "build_not_found");
     }
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
