@@ -22,13 +22,16 @@ import { contextTexts, type VectorStore } from "../../storage/vector.ts";
 import {
   type ChatMessage,
   correctivePrompt,
+  defaultPlan,
   generationPrompt,
   parseGeneration,
   parsePlan,
   type Plan,
+  PLAN_FORMAT,
   planCorrectivePrompt,
   planPrompt,
 } from "./prompts.ts";
+import { summarizeTestReport, testReason } from "./test_reason.ts";
 
 export type { ChatMessage, Plan } from "./prompts.ts";
 
@@ -78,6 +81,8 @@ export type WorkflowProgress =
     status: TestReport["status"];
     passed: number;
     failed: number;
+    /** Why the run did not pass (the sandbox's reason, refused imports). */
+    reason?: string;
   }
   | { type: "retry"; node: NodeName; attempt: number; reason: string }
   | { type: "warning"; node: NodeName; message: string };
@@ -86,7 +91,14 @@ export type WorkflowProgress =
 export interface ModelPort {
   generate(
     messages: ChatMessage[],
-    options?: { onToken?: (token: string) => void; signal?: AbortSignal },
+    options?: {
+      onToken?: (token: string) => void;
+      signal?: AbortSignal;
+      /** Ollama's `format`: a JSON schema the answer is held to. */
+      format?: Record<string, unknown>;
+      /** The build's own model instead of the configured one. */
+      model?: string;
+    },
   ): Promise<string>;
 }
 
@@ -150,6 +162,8 @@ export interface WorkflowInput {
   readonly userId: string;
   readonly requirements: string;
   readonly language: string;
+  /** The chat model of this build; default: the configured one. */
+  readonly model?: string;
 }
 
 const replace = <T>(fallback: () => T) =>
@@ -161,6 +175,8 @@ export const WorkflowState = Annotation.Root({
   userId: replace<string>(() => ""),
   requirements: replace<string>(() => ""),
   language: replace<string>(() => "typescript"),
+  /** The build's chat model ("" = the configured one). */
+  model: replace<string>(() => ""),
   analysis: replace<Analysis | null>(() => null),
   buildPlan: replace<Plan | null>(() => null),
   files: replace<GeneratedFile[]>(() => []),
@@ -245,6 +261,7 @@ export function createWorkflowGraph(deps: WorkflowDeps) {
     node: NodeName,
     messages: ChatMessage[],
     run: RunSignal,
+    format?: Record<string, unknown>,
   ): Promise<string> => {
     const controller = new AbortController();
     let count = 0;
@@ -276,6 +293,8 @@ export function createWorkflowGraph(deps: WorkflowDeps) {
         signal: run
           ? AbortSignal.any([controller.signal, run])
           : controller.signal,
+        ...(format ? { format } : {}),
+        ...(state.model ? { model: state.model } : {}),
       });
       if (count > 0) {
         await report(state.buildId, { type: "tokens", node, count, tail });
@@ -352,7 +371,7 @@ export function createWorkflowGraph(deps: WorkflowDeps) {
   const plan = guarded("plan", async (state, run) => {
     await report(state.buildId, { type: "step", node: "plan", attempt: 1 });
     const messages = planPrompt(state);
-    let reply = await ask(state, "plan", messages, run);
+    let reply = await ask(state, "plan", messages, run, PLAN_FORMAT);
     let parsed = parsePlan(reply);
     if (!parsed.ok) {
       await report(state.buildId, {
@@ -361,13 +380,33 @@ export function createWorkflowGraph(deps: WorkflowDeps) {
         attempt: 2,
         reason: parsed.problem,
       });
-      reply = await ask(state, "plan", [
-        ...messages,
-        { role: "assistant", content: reply },
-        { role: "user", content: planCorrectivePrompt(parsed.problem) },
-      ], run);
+      reply = await ask(
+        state,
+        "plan",
+        [
+          ...messages,
+          { role: "assistant", content: reply },
+          { role: "user", content: planCorrectivePrompt(parsed.problem) },
+        ],
+        run,
+        PLAN_FORMAT,
+      );
       parsed = parsePlan(reply);
-      if (!parsed.ok) throw new MalformedOutputError("plan", parsed.problem);
+      if (!parsed.ok) {
+        // A plan only guides generation: an unreadable one must not fail the build.
+        await report(state.buildId, {
+          type: "warning",
+          node: "plan",
+          message:
+            `the model's plan could not be read twice (${parsed.problem}); using a plan derived from the requirements`,
+        });
+        return {
+          buildPlan: defaultPlan(
+            state.requirements,
+            state.analysis?.complexity ?? "medium",
+          ),
+        };
+      }
     }
     return { buildPlan: parsed.value };
   });
@@ -411,12 +450,14 @@ export function createWorkflowGraph(deps: WorkflowDeps) {
       await workspace.writeFile(file.path, file.content);
     }
     const result = await deps.runTests(workspace.dir, state.language, run);
+    const reason = testReason(result);
     await report(state.buildId, {
       type: "tests",
       attempt: state.attempts,
       status: result.status,
       passed: result.passed,
       failed: result.failed,
+      ...(reason === undefined ? {} : { reason }),
     });
     return { testReport: result };
   });
@@ -450,7 +491,7 @@ export function createWorkflowGraph(deps: WorkflowDeps) {
         node: "test",
         message: `tests still fail after ${state.attempts} attempt${
           state.attempts === 1 ? "" : "s"
-        }: ${summarizeFailures(state.testReport)}`,
+        }: ${summarizeTestReport(state.testReport)}`,
       },
     };
   });
@@ -555,16 +596,6 @@ export function runConfig(buildId: string) {
     durability: "sync" as const,
     recursionLimit: 64,
   };
-}
-
-function summarizeFailures(report: TestReport | null): string {
-  if (!report) return "no test report";
-  const first = report.failures.slice(0, 3).map((f) =>
-    `${f.name}: ${f.message}`
-  );
-  return first.length > 0
-    ? first.join("; ")
-    : `${report.status}, ${report.failed} failed`;
 }
 
 const COMPLEX_WORDS =

@@ -4,9 +4,7 @@
  * exponential backoff on transient failures (network errors, 5xx) and errors
  * that say what to do (`ollama serve`, `ollama pull <model>`).
  *
- * Also parses fenced code blocks out of model output
- * ({@linkcode extractCodeBlocks}); deciding what to do with malformed output is
- * the workflow's job.
+ * Reading the answers is the workflow's job (actors/workflow/answers/).
  *
  * @module
  */
@@ -51,6 +49,8 @@ export interface ModelClientOptions {
   embedBatchSize?: number;
   /** Sampling options passed to Ollama (temperature, num_ctx, ...). */
   modelOptions?: Record<string, number | string | boolean>;
+  /** How long Ollama keeps the model loaded after a call (OLLAMA_KEEP_ALIVE: "5m", "-1", "0"). */
+  keepAlive?: string | number;
   /** The fetch to use. Default: the global one. */
   fetch?: typeof fetch;
   /** Called once per finished or failed call. */
@@ -65,6 +65,13 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Overrides the client's timeout for this call. */
   timeoutMs?: number;
+  /**
+   * Ollama's `format`: `"json"` or a JSON schema the answer is held to
+   * (constrained decoding, Ollama >= 0.5).
+   */
+  format?: string | Record<string, unknown>;
+  /** The chat model of this call instead of the client's (a build's own model). */
+  model?: string;
 }
 
 /** The outcome of a health check; never throws. */
@@ -473,16 +480,21 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     opts: GenerateOptions = {},
   ): Promise<string> {
     let emitted = 0;
+    const callModel = opts.model ?? model;
     const result = await withRetries(
-      model,
+      callModel,
       "chat",
       opts.signal,
       opts.timeoutMs ?? timeoutMs,
       async (signal) => {
         const stream = await clientFor(signal, true).chat({
-          model,
+          model: callModel,
           messages,
           stream: true,
+          ...(opts.format === undefined ? {} : { format: opts.format }),
+          ...(options.keepAlive === undefined
+            ? {}
+            : { keep_alive: options.keepAlive }),
           ...(options.modelOptions ? { options: options.modelOptions } : {}),
         });
         let text = "";
@@ -510,7 +522,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         if (!done) {
           throw new ModelResponseError(
             host,
-            model,
+            callModel,
             `the stream ended without its final "done" message after ${text.length} characters (truncated or malformed NDJSON)`,
           );
         }
@@ -611,128 +623,4 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   }
 
   return { host, model, embedModel, dimensions, generate, embed, health };
-}
-
-/** One fenced code block found in model output. */
-export interface CodeBlock {
-  /** The info string's language, lower-cased; `typescript`/`javascript` become `ts`/`js`; "" when absent. */
-  lang: string;
-  /** File name from `file=`/`path=`/`filename=` in the info string, or a `// file: x` line before or at the top of the block. */
-  path?: string;
-  /** Same as `path` (kept for callers that read `filename`). */
-  filename?: string;
-  /** The block's content, without the fences and without a leading file-name comment. */
-  code: string;
-  /** False when the output ended before the closing fence. */
-  closed: boolean;
-}
-
-const LANG_ALIASES: Record<string, string> = {
-  typescript: "ts",
-  javascript: "js",
-  "typescript-react": "tsx",
-  "javascript-react": "jsx",
-  markdown: "md",
-  shell: "sh",
-  bash: "sh",
-  python: "py",
-};
-
-const OPEN_FENCE = /^ {0,3}(`{3,}|~{3,})\s*([^`]*)$/;
-const FILE_COMMENT =
-  /^\s*(?:\/\/|#|--|<!--|\/\*)?\s*(?:file(?:name)?|path)\s*:\s*`?([^\s`*]+?)`?\s*(?:-->|\*\/)?\s*$/i;
-const PATH_TOKEN = /^[\w@.+-][\w@.+\/-]*\.[A-Za-z0-9]+$/;
-
-/** A lone path on a line: `**src/mod.ts**`, `### src/mod.ts`, `` `src/mod.ts`: ``. */
-function lonePath(line: string): string | undefined {
-  const m = line.trim().replace(/^#{1,6}\s+/, "").replace(/:$/, "")
-    .replace(/^(\*\*|__|`)(.*)\1$/, "$2").replace(/^`(.*)`$/, "$1").trim();
-  return PATH_TOKEN.test(m) ? m : undefined;
-}
-
-function pathFromInfo(rest: string[]): string | undefined {
-  for (const token of rest) {
-    const m = token.match(/^(?:file|filename|path|title)=["']?([^"']+)["']?$/i);
-    if (m) return m[1];
-  }
-  const first = rest[0];
-  return first !== undefined && PATH_TOKEN.test(first) ? first : undefined;
-}
-
-/**
- * Finds the fenced code blocks in model output, with the file each one is
- * meant for when the output says so: an info string such as
- * `ts file=src/mod.ts` (also `path=`, `filename=`, or a bare `ts src/mod.ts`),
- * a `// file: src/mod.ts` (or `**src/mod.ts**`) line just before the fence,
- * or a `// file: src/mod.ts` first line inside the block.
- *
- * @example
- * ```ts
- * import { extractCodeBlocks } from "./llm.ts";
- * const fence = "`".repeat(3);
- * const [block] = extractCodeBlocks(
- *   `${fence}ts file=mod.ts\nexport const x = 1;\n${fence}`,
- * );
- * console.assert(block?.path === "mod.ts" && block.code === "export const x = 1;");
- * ```
- */
-export function extractCodeBlocks(text: string): CodeBlock[] {
-  const lines = text.replace(/\r\n?/g, "\n").split("\n");
-  const blocks: CodeBlock[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const open = lines[i]?.match(OPEN_FENCE);
-    if (!open) {
-      i++;
-      continue;
-    }
-    const fence = open[1] ?? "```";
-    const info = (open[2] ?? "").trim().split(/\s+/).filter(Boolean);
-    const rawLang = (info[0] ?? "").toLowerCase().replace(/^\{?\.?/, "")
-      .replace(/[,}]$/, "");
-    const infoHasPath = rawLang.includes("=") || PATH_TOKEN.test(rawLang) &&
-        !LANG_ALIASES[rawLang] && rawLang.includes("/");
-    const lang = infoHasPath ? "" : LANG_ALIASES[rawLang] ?? rawLang;
-    let path = pathFromInfo(infoHasPath ? info : info.slice(1));
-    if (path === undefined) {
-      // The nearest non-blank line before the fence.
-      let j = i - 1;
-      while (j >= 0 && lines[j]?.trim() === "") j--;
-      if (j >= 0 && j >= i - 2) {
-        const before = lines[j] ?? "";
-        path = before.match(FILE_COMMENT)?.[1] ?? lonePath(before);
-      }
-    }
-    const body: string[] = [];
-    let closed = false;
-    i++;
-    while (i < lines.length) {
-      const line = lines[i] ?? "";
-      const trimmed = line.trim();
-      if (
-        trimmed.startsWith(fence[0]!.repeat(fence.length)) &&
-        /^(`+|~+)$/.test(trimmed) && trimmed[0] === fence[0]
-      ) {
-        closed = true;
-        i++;
-        break;
-      }
-      body.push(line);
-      i++;
-    }
-    if (path === undefined && body.length > 0) {
-      const first = body[0]?.match(FILE_COMMENT);
-      if (first) {
-        path = first[1];
-        body.shift();
-      }
-    }
-    const block: CodeBlock = { lang, code: body.join("\n"), closed };
-    if (path !== undefined) {
-      block.path = path;
-      block.filename = path;
-    }
-    blocks.push(block);
-  }
-  return blocks;
 }

@@ -28,7 +28,6 @@ export * from "./prompts.ts";
 export { createCheckpointer, kyselyPool } from "./checkpointer.ts";
 export {
   createModelClient,
-  extractCodeBlocks,
   type ModelClient,
   type ModelClientOptions,
   ModelError,

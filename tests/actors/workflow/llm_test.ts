@@ -1,7 +1,6 @@
 import { assert } from "../../deps.ts";
 import {
   createModelClient,
-  extractCodeBlocks,
   type LlmObservation,
   type ModelClientOptions,
   ModelResponseError,
@@ -201,89 +200,4 @@ Deno.test("health lists the models and names the missing ones", async () => {
   const down = await model.health();
   assert.equal(down.ok, false);
   assert.match(down.error ?? "", /ollama serve/);
-});
-
-Deno.test("extractCodeBlocks reads file names from the info string", () => {
-  const text = [
-    "Here is the code:",
-    "```ts file=src/mod.ts",
-    "export const add = (a: number, b: number) => a + b;",
-    "```",
-    "",
-    '```typescript path="src/mod_test.ts"',
-    "import { add } from './mod.ts';",
-    "```",
-    "```js lib/util.js",
-    "module.exports = 1;",
-    "```",
-  ].join("\n");
-  const blocks = extractCodeBlocks(text);
-  assert.deepEqual(
-    blocks.map((b) => [b.lang, b.path, b.code]),
-    [
-      [
-        "ts",
-        "src/mod.ts",
-        "export const add = (a: number, b: number) => a + b;",
-      ],
-      ["ts", "src/mod_test.ts", "import { add } from './mod.ts';"],
-      ["js", "lib/util.js", "module.exports = 1;"],
-    ],
-  );
-  assert.equal(blocks[0]?.filename, "src/mod.ts");
-});
-
-Deno.test("extractCodeBlocks takes file names from a preceding line or a first-line comment", () => {
-  const text = [
-    "// file: src/a.ts",
-    "```ts",
-    "export const a = 1;",
-    "```",
-    "**src/b.ts**",
-    "",
-    "```ts",
-    "export const b = 2;",
-    "```",
-    "```ts",
-    "// file: src/c.ts",
-    "export const c = 3;",
-    "```",
-    "```python",
-    "print('no name')",
-    "```",
-  ].join("\n");
-  const blocks = extractCodeBlocks(text);
-  assert.deepEqual(blocks.map((b) => [b.lang, b.path, b.code]), [
-    ["ts", "src/a.ts", "export const a = 1;"],
-    ["ts", "src/b.ts", "export const b = 2;"],
-    ["ts", "src/c.ts", "export const c = 3;"],
-    ["py", undefined, "print('no name')"],
-  ]);
-});
-
-Deno.test("extractCodeBlocks keeps nested fences, longer fences and unclosed blocks", () => {
-  const text = [
-    "````md file=README.md",
-    "Use it:",
-    "```ts",
-    "add(1, 2);",
-    "```",
-    "````",
-    "~~~",
-    "plain",
-    "~~~",
-    "```ts file=cut.ts",
-    "export const cut =",
-  ].join("\n");
-  const blocks = extractCodeBlocks(text);
-  assert.equal(blocks.length, 3);
-  assert.equal(blocks[0]?.path, "README.md");
-  assert.equal(blocks[0]?.code, "Use it:\n```ts\nadd(1, 2);\n```");
-  assert.deepEqual([blocks[1]?.lang, blocks[1]?.code, blocks[1]?.closed], [
-    "",
-    "plain",
-    true,
-  ]);
-  assert.deepEqual([blocks[2]?.path, blocks[2]?.closed], ["cut.ts", false]);
-  assert.deepEqual(extractCodeBlocks("no code here"), []);
 });

@@ -37,9 +37,10 @@ Deno.test("parseGeneration explains what is missing", () => {
     "typescript",
   );
   assert.equal(onlySource.ok, false);
+  assert.equal(!onlySource.ok && onlySource.code, "no_tests");
   assert.match(
     !onlySource.ok ? onlySource.problem : "",
-    /missing a test file \(1 block has no file name\)/,
+    /source but no test file/,
   );
 });
 
@@ -50,7 +51,8 @@ Deno.test("parseGeneration refuses file names that leave the workspace", () => {
       "typescript",
     );
     assert.equal(parsed.ok, false, name);
-    assert.match(!parsed.ok ? parsed.problem : "", /unsafe file name/);
+    assert.equal(!parsed.ok && parsed.code, "unsafe_path", name);
+    assert.match(!parsed.ok ? parsed.problem : "", /absolute|leaves|backslash/);
   }
 });
 
@@ -66,9 +68,8 @@ Deno.test("parsePlan reads the JSON object and rejects bad shapes", () => {
   assert.equal(parsePlan("no json here").ok, false);
   assert.equal(parsePlan('{"phases": []}').ok, false);
   assert.equal(parsePlan("{not json}").ok, false);
-  const estimated = parsePlan('{"phases":[{"name":"x"}]}');
-  assert.ok(estimated.ok);
-  assert.equal(estimated.value.estimateMinutes, 10);
+  const noEstimate = parsePlan('{"phases":[{"name":"x","tasks":[]}]}');
+  assert.equal(!noEstimate.ok && noEstimate.code, "schema_mismatch");
 });
 
 Deno.test("a retry prompt carries the previous files and the failures", () => {
