@@ -19,6 +19,9 @@
  *
  * @module
  */
+import { answerAs, type Persona } from "./ollama_personas.ts";
+
+export type { Persona } from "./ollama_personas.ts";
 
 /** The endpoints the fake answers. */
 export type FakeEndpoint = "tags" | "chat" | "generate" | "embed";
@@ -72,6 +75,8 @@ export interface FakeOllamaOptions {
   modelDimensions?: Record<string, number>;
   /** Text of chat/generate answers when nothing is scripted. */
   defaultContent?: string;
+  /** Answer chat requests like a real coder model (see ./ollama_personas.ts) when nothing is scripted. */
+  persona?: Persona;
 }
 
 /** A running fake. */
@@ -84,6 +89,8 @@ export interface FakeOllama {
   script(...replies: FakeReply[]): void;
   /** Answers requests that no queued reply matches; `undefined` falls back to the default. */
   respond(fn: (request: LoggedRequest) => FakeReply | undefined): void;
+  /** Answers unscripted chat requests like a real model with these habits. */
+  persona(persona: Persona): void;
   /** Replaces the installed model list. */
   setModels(models: string[]): void;
   /** Stops listening (clients get "connection refused") until {@linkcode up}. */
@@ -197,7 +204,9 @@ export function startFakeOllama(
     .map(baseName);
   const queue: FakeReply[] = [];
   const requests: LoggedRequest[] = [];
-  let fallback: ((r: LoggedRequest) => FakeReply | undefined) | undefined;
+  const initial = options.persona;
+  let fallback: ((r: LoggedRequest) => FakeReply | undefined) | undefined =
+    initial ? (r) => answerAs(initial, r) : undefined;
   let port = 0;
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
   // Aborted on close/down so slow replies stop waiting.
@@ -411,6 +420,9 @@ export function startFakeOllama(
     },
     respond(fn) {
       fallback = fn;
+    },
+    persona(persona) {
+      fallback = (r) => answerAs(persona, r);
     },
     setModels(list) {
       models = list.map(baseName);

@@ -1,0 +1,364 @@
+/**
+ * How real coder models answer, for the fake Ollama: a persona reads each
+ * chat request the way a model would and answers in that model's habits.
+ *
+ * - A request with `format` (a JSON schema, Ollama >= 0.5) is answered with
+ *   JSON valid for that schema when the server honours it, as Ollama's
+ *   constrained decoding guarantees; an older server ignores `format` and the
+ *   model writes what the prompt asked in its own style (a ```json fence,
+ *   prose around the object, trailing commas).
+ * - Any other request gets code: prose, then fenced blocks named the way the
+ *   persona names files, with tests in the persona's style (node:assert,
+ *   jsr:@std/assert, @std/testing/bdd, or an import the sandbox refuses).
+ * - qwen3 and deepseek-r1 reason in a `<think>` block first.
+ *
+ * What the model "knows" how to write is a small catalogue of modules picked
+ * by the requirements' words (slugify, stack, otherwise clamp).
+ *
+ * @module
+ */
+import type { FakeReply, LoggedRequest } from "./ollama.ts";
+
+/** A model's habits. */
+export interface Persona {
+  /** Whether the server honours `format` (Ollama >= 0.5) or ignores it. */
+  readonly format: "honoured" | "ignored";
+  /** How JSON is written when `format` is ignored. */
+  readonly json?: "fenced" | "prose" | "trailing-commas" | "garbled";
+  /** Where file names go. */
+  readonly naming?: "info-string" | "before-fence" | "comment" | "unnamed";
+  /** Test style. */
+  readonly tests?:
+    | "node-assert"
+    | "std-assert"
+    | "bdd"
+    | "npm-import"
+    | "esm-import";
+  /** Reason in `<think>` first (qwen3, deepseek-r1). */
+  readonly think?: boolean;
+}
+
+interface Module {
+  readonly name: string;
+  readonly source: string;
+  /** Test bodies: `assertEqual(a, b)` lines turned into each style. */
+  readonly cases: readonly {
+    title: string;
+    actual: string;
+    expected: string;
+  }[];
+  readonly imports: string;
+}
+
+const CATALOGUE: readonly { words: RegExp; module: Module }[] = [
+  {
+    words: /slug/i,
+    module: {
+      name: "slugify",
+      imports: "slugify",
+      source:
+        `/** Turns a title into a URL slug: lower case, ASCII letters and digits joined by dashes. */
+export function slugify(title: string): string {
+  return title
+    .normalize("NFKD")
+    .replace(/[\\u0300-\\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+`,
+      cases: [
+        {
+          title: "lower-cases and joins words",
+          actual: 'slugify("Hello World")',
+          expected: '"hello-world"',
+        },
+        {
+          title: "drops accents and symbols",
+          actual: 'slugify("Crème Brûlée!")',
+          expected: '"creme-brulee"',
+        },
+        {
+          title: "trims dashes",
+          actual: 'slugify("  --a--  ")',
+          expected: '"a"',
+        },
+      ],
+    },
+  },
+  {
+    words: /stack|lifo/i,
+    module: {
+      name: "stack",
+      imports: "Stack",
+      source: `/** A last-in, first-out stack. */
+export class Stack<T> {
+  #items: T[] = [];
+  /** Adds an item on top. */
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  /** Removes and returns the top item. */
+  pop(): T | undefined {
+    return this.#items.pop();
+  }
+  /** The number of items. */
+  get size(): number {
+    return this.#items.length;
+  }
+}
+`,
+      cases: [
+        {
+          title: "pop returns the last pushed item",
+          actual:
+            "(() => { const s = new Stack<number>(); s.push(1); s.push(2); return s.pop(); })()",
+          expected: "2",
+        },
+        {
+          title: "size counts items",
+          actual:
+            '(() => { const s = new Stack<string>(); s.push("a"); return s.size; })()',
+          expected: "1",
+        },
+      ],
+    },
+  },
+  {
+    words: /./,
+    module: {
+      name: "clamp",
+      imports: "clamp",
+      source: `/** Limits a number to the range [min, max]. */
+export function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+`,
+      cases: [
+        {
+          title: "keeps values inside",
+          actual: "clamp(5, 0, 10)",
+          expected: "5",
+        },
+        {
+          title: "raises low values",
+          actual: "clamp(-3, 0, 10)",
+          expected: "0",
+        },
+        {
+          title: "lowers high values",
+          actual: "clamp(42, 0, 10)",
+          expected: "10",
+        },
+      ],
+    },
+  },
+];
+
+function lastUser(request: LoggedRequest): string {
+  const messages: { role: string; content: string }[] =
+    request.body?.messages ?? [];
+  return messages.find((m) => m.role === "user")?.content ?? "";
+}
+
+function moduleFor(request: LoggedRequest): Module {
+  const text = lastUser(request);
+  return (CATALOGUE.find((c) => c.words.test(text)) ??
+    CATALOGUE[CATALOGUE.length - 1]!).module;
+}
+
+/** A value valid for a JSON schema, its strings taken from `words`. */
+// deno-lint-ignore no-explicit-any
+export function valueForSchema(schema: any, words: string[]): unknown {
+  if (!schema || typeof schema !== "object") return null;
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  if (schema.enum) return schema.enum[0];
+  switch (type) {
+    case "object": {
+      const out: Record<string, unknown> = {};
+      for (const [key, sub] of Object.entries(schema.properties ?? {})) {
+        out[key] = valueForSchema(sub, words);
+      }
+      return out;
+    }
+    case "array": {
+      const n = Math.max(schema.minItems ?? 0, 2);
+      return Array.from(
+        { length: n },
+        () => valueForSchema(schema.items, words),
+      );
+    }
+    case "string": {
+      const word = words.shift() ?? "task";
+      words.push(word);
+      return word.length >= (schema.minLength ?? 0)
+        ? word
+        : word.padEnd(schema.minLength, "x");
+    }
+    case "integer":
+    case "number": {
+      const low = schema.minimum ??
+        (schema.exclusiveMinimum !== undefined
+          ? schema.exclusiveMinimum + 1
+          : 1);
+      return Math.max(low, 20);
+    }
+    case "boolean":
+      return true;
+    default:
+      return null;
+  }
+}
+
+/** The plan a model writes when nothing holds it to a schema (the prompt describes the shape). */
+function freePlan(module: Module): string {
+  return JSON.stringify(
+    {
+      phases: [
+        {
+          name: "Implementation",
+          tasks: [`Write ${module.name}.ts`, "Document the exported API"],
+        },
+        { name: "Testing", tasks: module.cases.map((c) => c.title) },
+      ],
+      estimateMinutes: 20,
+    },
+    null,
+    2,
+  );
+}
+
+function testFile(
+  module: Module,
+  style: NonNullable<Persona["tests"]>,
+): string {
+  const from = `import { ${module.imports} } from "./${module.name}.ts";`;
+  const check = (assertion: string) =>
+    module.cases.map((c) =>
+      `Deno.test("${c.title}", () => {\n  ${
+        assertion.replace("A", c.actual).replace("E", c.expected)
+      };\n});`
+    ).join("\n\n");
+  switch (style) {
+    case "node-assert":
+      return `import assert from "node:assert/strict";\n${from}\n\n${
+        check("assert.equal(A, E)")
+      }\n`;
+    case "std-assert":
+      return `import { assertEquals } from "jsr:@std/assert";\n${from}\n\n${
+        check("assertEquals(A, E)")
+      }\n`;
+    case "bdd":
+      return `import { describe, it } from "jsr:@std/testing/bdd";\nimport { expect } from "jsr:@std/expect";\n${from}\n\ndescribe("${module.name}", () => {\n${
+        module.cases.map((c) =>
+          `  it("${c.title}", () => {\n    expect(${c.actual}).toBe(${c.expected});\n  });`
+        ).join("\n\n")
+      }\n});\n`;
+    case "npm-import":
+      return `import assert from "node:assert/strict";\nimport _ from "npm:lodash";\n${from}\n\n${
+        check("assert.equal(_.identity(A), E)")
+      }\n`;
+    case "esm-import":
+      return `import assert from "node:assert/strict";\nimport { identity } from "https://esm.sh/x";\n${from}\n\n${
+        check("assert.equal(identity(A), E)")
+      }\n`;
+  }
+}
+
+function fenced(
+  path: string,
+  lang: string,
+  code: string,
+  naming: NonNullable<Persona["naming"]>,
+): string {
+  const body = code.trimEnd();
+  switch (naming) {
+    case "info-string":
+      return "```" + `${lang} file=${path}\n${body}\n` + "```";
+    case "before-fence":
+      return `**${path}**\n\n` + "```" + `${lang}\n${body}\n` + "```";
+    case "comment":
+      return "```" + `${lang}\n// ${path}\n${body}\n` + "```";
+    case "unnamed":
+      return "```" + `${lang}\n${body}\n` + "```";
+  }
+}
+
+function codeAnswer(module: Module, persona: Persona): string {
+  const naming = persona.naming ?? "info-string";
+  const tests = persona.tests ?? "node-assert";
+  return [
+    `Here's an implementation of \`${module.name}\` along with tests.`,
+    "",
+    fenced(`${module.name}.ts`, "typescript", module.source, naming),
+    "",
+    "And the tests:",
+    "",
+    fenced(
+      `${module.name}_test.ts`,
+      "typescript",
+      testFile(module, tests),
+      naming,
+    ),
+    "",
+    "Run them with `deno test`.",
+    "",
+    "```bash\ndeno test\n```",
+  ].join("\n");
+}
+
+/**
+ * The persona's answer to one request; undefined for non-chat requests.
+ *
+ * @example
+ * ```ts ignore
+ * ollama.respond((r) => answerAs({ format: "ignored", json: "fenced" }, r));
+ * ```
+ */
+export function answerAs(
+  persona: Persona,
+  request: LoggedRequest,
+): FakeReply | undefined {
+  if (request.endpoint !== "chat") return undefined;
+  const module = moduleFor(request);
+  const think = persona.think
+    ? `<think>\nThe user wants ${module.name}. I should plan it, then write the code and tests. Something like { "phases": [ ... ] } maybe.\n</think>\n\n`
+    : "";
+  const format = request.body?.format;
+  const system: string = request.body?.messages?.[0]?.content ?? "";
+  const wantsJson = format !== undefined || /\bJSON\b/.test(system);
+  if (wantsJson) {
+    if (persona.format === "honoured" && format && typeof format === "object") {
+      const words = lastUser(request).split(/[\s.,;:]+/).filter((w) =>
+        w.length > 3
+      );
+      return { content: think + JSON.stringify(valueForSchema(format, words)) };
+    }
+    const plan = freePlan(module);
+    switch (persona.json ?? "fenced") {
+      case "fenced":
+        return {
+          content: `${think}Here is the plan:\n\n\`\`\`json\n${plan}\n\`\`\``,
+        };
+      case "prose":
+        return {
+          content:
+            `${think}Sure! Here's a plan for the module:\n${plan}\nLet me know if you want changes.`,
+        };
+      case "trailing-commas":
+        return {
+          content: think +
+            plan.replace(/"\n(\s*)\]/g, '",\n$1]').replace(
+              /\]\n(\s*)\}/g,
+              "],\n$1}",
+            ),
+        };
+      case "garbled":
+        return {
+          content:
+            `${think}Phases: implementation, then testing {about 20 minutes}.`,
+        };
+    }
+  }
+  return { content: think + codeAnswer(module, persona) };
+}
