@@ -338,7 +338,8 @@ export function answerAs(
     switch (persona.json ?? "fenced") {
       case "fenced":
         return {
-          content: `${think}Here is the plan:\n\n\`\`\`json\n${plan}\n\`\`\``,
+          content:
+            `${think}Here is the plan:\n\n\`\`\`json\n${plan}\n\`\`\`\n\nEach phase is an object like \`{ "name": ..., "tasks": [...] }\`.`,
         };
       case "prose":
         return {
