@@ -32,6 +32,7 @@ import {
   TelegramTokenError,
   TelegramUnavailableError,
 } from "./bot/mod.ts";
+import { dataCommands, runDataCommand } from "./cli/mod.ts";
 import { createApp } from "./http/app.ts";
 import { storageAuthenticate } from "./http/auth_storage.ts";
 import {
@@ -39,6 +40,7 @@ import {
   createBuildEventHub,
 } from "./http/build_event_hub.ts";
 import { jsonLogger, type Logger } from "./http/middleware/logger.ts";
+import { OPERATOR_PATH, operatorRoute } from "./http/operator.ts";
 import { databaseProbe, healthProbe, kvProbe } from "./http/probes.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
@@ -297,6 +299,17 @@ export async function startPlatform(
       if (bot?.webhookHandler && bot.webhookPath) {
         app.post(bot.webhookPath, bot.webhookHandler);
       }
+      const lock = database.lock;
+      if (lock) {
+        // This node owns the embedded database: `deno task` data commands
+        // run here, on its database, instead of opening the files themselves.
+        const node = { database, kv, vector };
+        operatorRoute(app, {
+          token: lock.adminToken,
+          commands: Object.keys(dataCommands),
+          run: (name, args) => runDataCommand(name, args, { config, node }),
+        });
+      }
       const server = Deno.serve({
         hostname: config.HOST,
         port: config.PORT,
@@ -306,6 +319,12 @@ export async function startPlatform(
       url = `http://${
         config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST
       }:${server.addr.port}`;
+      if (lock) {
+        const local = ["0.0.0.0", "::"].includes(config.HOST)
+          ? `http://127.0.0.1:${server.addr.port}`
+          : url;
+        await lock.publishAdmin(`${local}${OPERATOR_PATH}`);
+      }
     }
 
     if (bot) {
