@@ -241,6 +241,7 @@ export async function startPlatform(
     await ensureFirstAdmin(
       db,
       options.announce ?? ((line) => logger.info(line)),
+      { dailyBuildQuota: config.DEFAULT_DAILY_QUOTA },
     );
 
     // Best practices need the embedding model; without Ollama they are seeded on a later start.
@@ -294,6 +295,8 @@ export async function startPlatform(
           vector,
           events: hub,
           onAuthChange: keyCache.invalidate,
+          defaultDailyQuota: config.DEFAULT_DAILY_QUOTA,
+          maxApiKeysPerUser: config.MAX_API_KEYS_PER_USER,
         }),
       });
       if (bot?.webhookHandler && bot.webhookPath) {

@@ -133,13 +133,18 @@ export const apiKeyCreate: Command = async (args, { config, write, node }) => {
   }
   return await withDatabase(config, async ({ db }) => {
     const user = await userByEmail(db, email);
-    const { key, token } = await createApiKey(db, {
-      userId: user.id,
-      name: values.name ?? "created with apikey:create",
-      expiresAt: days === undefined
-        ? null
-        : new Date(Date.now() + days * 86_400_000),
-    }, CLI);
+    const { key, token } = await createApiKey(
+      db,
+      {
+        userId: user.id,
+        name: values.name ?? "created with apikey:create",
+        expiresAt: days === undefined
+          ? null
+          : new Date(Date.now() + days * 86_400_000),
+      },
+      CLI,
+      { maxActive: config.MAX_API_KEYS_PER_USER },
+    );
     write(
       `created key ${key.prefix} (${key.id}) for ${user.email}${
         key.expiresAt ? `, expires ${key.expiresAt.toISOString()}` : ""
