@@ -16,7 +16,8 @@ export const FIRST_ADMIN_EMAIL = "admin@troupe.local";
 
 /**
  * Creates the first admin if there are no users; returns its token, or
- * undefined when users already exist.
+ * undefined when users already exist. Its daily quota is
+ * `options.dailyBuildQuota` (the node passes `DEFAULT_DAILY_QUOTA`).
  *
  * @example
  * ```ts ignore
@@ -26,6 +27,7 @@ export const FIRST_ADMIN_EMAIL = "admin@troupe.local";
 export async function ensureFirstAdmin(
   db: Db,
   announce: (line: string) => void,
+  options: { dailyBuildQuota?: number } = {},
 ): Promise<string | undefined> {
   if (await countUsers(db) > 0) return undefined;
   try {
@@ -34,6 +36,9 @@ export async function ensureFirstAdmin(
         email: FIRST_ADMIN_EMAIL,
         name: "Administrator",
         role: "admin",
+        ...(options.dailyBuildQuota === undefined
+          ? {}
+          : { dailyBuildQuota: options.dailyBuildQuota }),
       }, { actorUserId: null });
       const { token } = await createApiKey(trx, {
         userId: admin.id,

@@ -81,11 +81,15 @@ export const configSchema = z.object({
     "largest accepted HTTP body",
   ),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(120).describe(
-    "requests per API key per minute",
+    "requests per user per minute, across all of the user's API keys",
   ),
   DEFAULT_DAILY_QUOTA: z.coerce.number().int().min(0).default(50).describe(
-    "builds per user per day for new users",
+    "builds per user per day for new users, however they are created",
   ),
+  MAX_API_KEYS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10)
+    .describe(
+      "most active (not revoked, not expired) API keys a user may hold",
+    ),
   EVENT_RETENTION_DAYS: positiveInt.default(90).describe(
     "build events older than this are pruned",
   ),

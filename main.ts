@@ -6,19 +6,13 @@
  * @module
  */
 import { type Config, ConfigError, readConfig } from "./config.ts";
-import { type Command, UsageError } from "./cli/_context.ts";
+import type { Command } from "./cli/_context.ts";
+import { runInNode } from "./cli/_node.ts";
 import { build, builds } from "./cli/builds.ts";
 import { health } from "./cli/health.ts";
-import { dlq, prune } from "./cli/maintenance.ts";
-import { reindex } from "./cli/reindex.ts";
-import {
-  apiKeyCreate,
-  apiKeyRevoke,
-  userCreate,
-  userList,
-  userRole,
-} from "./cli/users.ts";
-import { openDatabaseFromConfig } from "./storage/db.ts";
+import { dataCommands, runCommand } from "./cli/mod.ts";
+import { inspectDataDir } from "./storage/data_dir_lock.ts";
+import { openDatabaseFromConfig, pgliteDirOf } from "./storage/db.ts";
 import { migrateCommand } from "./storage/migrate.ts";
 import { startPlatform } from "./platform.ts";
 
@@ -48,53 +42,59 @@ const migrate: Command = async (args, { config, write }) => {
 export const commands: Record<string, Command> = {
   start,
   migrate,
-  "user:create": userCreate,
-  "user:list": userList,
-  "user:role": userRole,
-  "apikey:create": apiKeyCreate,
-  "apikey:revoke": apiKeyRevoke,
+  ...dataCommands,
   build,
   builds,
   health,
-  prune,
-  reindex,
-  dlq,
 };
 
-/** Runs one command line; returns the exit code. */
+/**
+ * Runs one command line; returns the exit code. A data command on the
+ * embedded database while a node owns it runs inside that node.
+ */
 export async function main(
   argv: string[],
-  options: { config?: Config; write?: (line: string) => void } = {},
+  options: {
+    config?: Config;
+    write?: (line: string) => void;
+    writeError?: (line: string) => void;
+  } = {},
 ): Promise<number> {
   const [name, ...args] = argv;
   const command = name === undefined ? undefined : commands[name];
-  if (!command) {
-    console.error(
+  const writeError = options.writeError ?? ((line) => console.error(line));
+  if (name === undefined || !command) {
+    writeError(
       `usage: deno task <command>; commands: ${
         Object.keys(commands).join(", ")
       }`,
     );
     return 2;
   }
+  let config: Config;
   try {
-    return await command(args, {
-      config: options.config ?? readConfig(),
-      write: options.write ?? ((line) => console.log(line)),
-    });
+    config = options.config ?? readConfig();
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      return 2;
-    }
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 78;
-    }
-    console.error(
-      `${name} failed: ${error instanceof Error ? error.message : error}`,
-    );
-    return 1;
+    if (!(error instanceof ConfigError)) throw error;
+    writeError(error.message);
+    return 78;
   }
+  const context = {
+    config,
+    write: options.write ?? ((line: string) => console.log(line)),
+    writeError,
+  };
+  if (name in dataCommands && config.DATABASE_URL === undefined) {
+    const owner = await inspectDataDir(pgliteDirOf(config));
+    if (owner.state === "node") {
+      return await runInNode(owner.access, name, args, context);
+    }
+    if (owner.state === "busy") {
+      writeError(`${name} failed: ${owner.error.message}`);
+      return 1;
+    }
+  }
+  return await runCommand(name, command, args, context);
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -32,6 +32,7 @@ import {
   TelegramTokenError,
   TelegramUnavailableError,
 } from "./bot/mod.ts";
+import { dataCommands, runDataCommand } from "./cli/mod.ts";
 import { createApp } from "./http/app.ts";
 import { storageAuthenticate } from "./http/auth_storage.ts";
 import {
@@ -39,6 +40,7 @@ import {
   createBuildEventHub,
 } from "./http/build_event_hub.ts";
 import { jsonLogger, type Logger } from "./http/middleware/logger.ts";
+import { OPERATOR_PATH, operatorRoute } from "./http/operator.ts";
 import { databaseProbe, healthProbe, kvProbe } from "./http/probes.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
@@ -239,6 +241,7 @@ export async function startPlatform(
     await ensureFirstAdmin(
       db,
       options.announce ?? ((line) => logger.info(line)),
+      { dailyBuildQuota: config.DEFAULT_DAILY_QUOTA },
     );
 
     // Best practices need the embedding model; without Ollama they are seeded on a later start.
@@ -292,10 +295,23 @@ export async function startPlatform(
           vector,
           events: hub,
           onAuthChange: keyCache.invalidate,
+          defaultDailyQuota: config.DEFAULT_DAILY_QUOTA,
+          maxApiKeysPerUser: config.MAX_API_KEYS_PER_USER,
         }),
       });
       if (bot?.webhookHandler && bot.webhookPath) {
         app.post(bot.webhookPath, bot.webhookHandler);
+      }
+      const lock = database.lock;
+      if (lock) {
+        // This node owns the embedded database: `deno task` data commands
+        // run here, on its database, instead of opening the files themselves.
+        const node = { database, kv, vector };
+        operatorRoute(app, {
+          token: lock.adminToken,
+          commands: Object.keys(dataCommands),
+          run: (name, args) => runDataCommand(name, args, { config, node }),
+        });
       }
       const server = Deno.serve({
         hostname: config.HOST,
@@ -306,6 +322,12 @@ export async function startPlatform(
       url = `http://${
         config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST
       }:${server.addr.port}`;
+      if (lock) {
+        const local = ["0.0.0.0", "::"].includes(config.HOST)
+          ? `http://127.0.0.1:${server.addr.port}`
+          : url;
+        await lock.publishAdmin(`${local}${OPERATOR_PATH}`);
+      }
     }
 
     if (bot) {

@@ -498,10 +498,12 @@ export function createChatHandlers(options: CommandOptions): ChatHandlers {
     }
     let reply: CreateBuildReply;
     try {
-      // The id comes from the update, so a retried turn asks for the same
-      // build and the session answers it again instead of making a second one.
+      // The id is the idempotency key: it comes from this wizard and these
+      // requirements, so a retried turn, or the user sending the same text
+      // again after "could not start", names the same build, and the session
+      // answers it again instead of making a second one.
       const buildId = await uuidFrom(
-        `telegram:${chatIdOf(ctx)}:${input.updateId}`,
+        `telegram:${chatIdOf(ctx)}:${wizard.nonce}:${text}`,
       );
       reply = await ctx.ref<SessionMessage>(SESSION_KIND, user.userId)
         .ask<CreateBuildReply>({

@@ -7,12 +7,28 @@
 import type { Config } from "../config.ts";
 import { type Database, openDatabaseFromConfig } from "../storage/db.ts";
 import { migrateToLatest } from "../storage/migrate.ts";
+import type { VectorStore } from "../storage/vector.ts";
+
+/**
+ * A running node's open services. A data command sent to a node (because
+ * the node owns the embedded database) runs with these instead of opening
+ * its own.
+ */
+export interface NodeServices {
+  readonly database: Database;
+  readonly kv: Deno.Kv;
+  readonly vector: VectorStore;
+}
 
 /** A command's surroundings. */
 export interface CommandContext {
   readonly config: Config;
   /** Standard output, one line per call. */
   write(line: string): void;
+  /** Standard error, one line per call (default: `console.error`). */
+  readonly writeError?: ((line: string) => void) | undefined;
+  /** Set when the command runs inside a node: its open services. */
+  readonly node?: NodeServices | undefined;
 }
 
 /** A `deno task` command: returns the process exit code. */
@@ -26,11 +42,16 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** Opens the database, migrated, for `fn`, and closes it after. */
+/**
+ * Opens the database, migrated, for `fn`, and closes it after; inside a node
+ * (`node` given) uses the node's open database.
+ */
 export async function withDatabase<T>(
   config: Config,
   fn: (database: Database) => Promise<T>,
+  node?: NodeServices | undefined,
 ): Promise<T> {
+  if (node) return await fn(node.database);
   const database = await openDatabaseFromConfig(config);
   try {
     await migrateToLatest(database.db);

@@ -14,7 +14,12 @@ const STEPS: readonly string[] = BUILD_STATUSES.filter((s) => !TERMINAL.has(s));
 
 /** A client of the node's HTTP API. */
 export interface ApiClient {
-  request(method: string, path: string, body?: unknown): Promise<Response>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
 }
 
 function client(config: Config, fetchFn: typeof fetch = fetch): ApiClient {
@@ -30,11 +35,12 @@ function client(config: Config, fetchFn: typeof fetch = fetch): ApiClient {
   const base = config.TROUPE_URL ??
     `http://${host.includes(":") ? `[${host}]` : host}:${config.PORT}`;
   return {
-    async request(method, path, body) {
+    async request(method, path, body, headers = {}) {
       try {
         return await fetchFn(new URL(path, base), {
           method,
           headers: {
+            ...headers,
             authorization: `Bearer ${key}`,
             ...(body === undefined
               ? {}
@@ -112,6 +118,33 @@ export function progressLine(
   }${tokens ? `  ${tokens} tokens` : ""}`;
 }
 
+const CREATE_ATTEMPTS = 4;
+
+/**
+ * `POST /v1/builds` with an `Idempotency-Key`, retried with the same key
+ * while the node answers 503 (after its `Retry-After`, at most 5 s): a retry
+ * returns the build an earlier attempt created, never a second one.
+ */
+export async function createBuild(
+  api: ApiClient,
+  body: { project: string; language: string; requirements: string },
+  options: { idempotencyKey?: string; sleep?: (ms: number) => Promise<void> } =
+    {},
+): Promise<Response> {
+  const headers = {
+    "idempotency-key": options.idempotencyKey ?? crypto.randomUUID(),
+  };
+  const sleep = options.sleep ??
+    ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 1;; attempt++) {
+    const response = await api.request("POST", "/v1/builds", body, headers);
+    if (response.status !== 503 || attempt >= CREATE_ATTEMPTS) return response;
+    await response.body?.cancel();
+    const seconds = Number(response.headers.get("Retry-After"));
+    await sleep(Math.min(Number.isFinite(seconds) ? seconds : 1, 5) * 1000);
+  }
+}
+
 /** `deno task build <project> --language typescript --requirements "..." | --file req.md`. */
 export const build: Command = async (args, { config, write }) => {
   const { values, positionals } = parseArgs({
@@ -134,7 +167,7 @@ export const build: Command = async (args, { config, write }) => {
   }
   const api = client(config);
   const created = await expectOk(
-    await api.request("POST", "/v1/builds", {
+    await createBuild(api, {
       project,
       language: values.language,
       requirements,

@@ -19,7 +19,7 @@ import { type Command, table, UsageError, withDatabase } from "./_context.ts";
 const DAY_MS = 86_400_000;
 
 /** `deno task prune`: expired memories, checkpoints and events of old finished builds. */
-export const prune: Command = async (_args, { config, write }) =>
+export const prune: Command = async (_args, { config, write, node }) =>
   await withDatabase(config, async ({ db }) => {
     const now = Date.now();
     const memories = await pruneExpiredMemories(db, new Date(now));
@@ -39,7 +39,7 @@ export const prune: Command = async (_args, { config, write }) =>
       `removed ${events} build events older than ${config.EVENT_RETENTION_DAYS} days`,
     );
     return 0;
-  });
+  }, node);
 
 const DLQ_USAGE = "usage: deno task dlq [list [kind]] | retry <id> | drop <id>";
 
@@ -54,7 +54,7 @@ function letterId(value: string | undefined): number {
 }
 
 /** `deno task dlq`: list, retry (re-deliver to its actor) or drop dead letters. */
-export const dlq: Command = async (args, { config, write }) => {
+export const dlq: Command = async (args, { config, write, node }) => {
   const [action = "list", arg] = args;
   return await withDatabase(config, async ({ db }) => {
     switch (action) {
@@ -75,7 +75,7 @@ export const dlq: Command = async (args, { config, write }) => {
         const id = letterId(arg);
         const letter = await getDeadLetter(db, id);
         if (!letter) throw new NotFoundError("dead letter", String(id));
-        const kv = await openKv({
+        const kv = node?.kv ?? await openKv({
           url: config.DENO_KV_URL,
           dataDir: config.DATA_DIR,
         });
@@ -87,7 +87,7 @@ export const dlq: Command = async (args, { config, write }) => {
           }]);
         } finally {
           await transport.close();
-          kv.close();
+          if (!node) kv.close();
         }
         await deleteDeadLetter(db, id);
         write(`re-sent dead letter ${id} to ${letter.kind}/${letter.actorId}`);
@@ -104,5 +104,5 @@ export const dlq: Command = async (args, { config, write }) => {
       default:
         throw new UsageError(DLQ_USAGE);
     }
-  });
+  }, node);
 };

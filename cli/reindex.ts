@@ -5,8 +5,9 @@
  * beside the old one and swapped in when complete; an interrupted run is
  * continued by the next one.
  *
- * With the embedded Chroma (no CHROMA_URL) the command starts its own server
- * on DATA_DIR/chroma, so the node must be stopped first.
+ * With the embedded Chroma (no CHROMA_URL) and no node running on DATA_DIR
+ * the command starts its own Chroma on DATA_DIR/chroma; while a node runs
+ * there, the command runs inside that node, on its Chroma.
  *
  * @module
  */
@@ -23,6 +24,7 @@ import {
   openVectorStore,
   VectorStoreError,
 } from "../storage/vector.ts";
+import type { Db } from "../storage/schema.ts";
 import { type Command, UsageError, withDatabase } from "./_context.ts";
 
 const USAGE = `usage: deno task reindex <${
@@ -71,7 +73,7 @@ function parseArgs(
  * const code = await reindex(["code_snippets", "--batch", "200"], { config, write: console.log });
  * ```
  */
-export const reindex: Command = async (args, { config, write }) => {
+export const reindex: Command = async (args, { config, write, node }) => {
   const { collections, batchSize } = parseArgs(args);
   const embedder = createModelClient({
     host: config.OLLAMA_HOST,
@@ -84,10 +86,10 @@ export const reindex: Command = async (args, { config, write }) => {
   try {
     // An unreachable Ollama or a missing model fails before Chroma and the database start.
     await embedder.embed(["reindex"]);
-    const url = config.CHROMA_URL ??
-      (chroma = await startEmbeddedChroma({ dataDir: config.DATA_DIR })).url;
-    return await withDatabase(config, async ({ db }) => {
-      const store = openVectorStore({
+    const ownStore = async (db: Db) => {
+      const url = config.CHROMA_URL ??
+        (chroma = await startEmbeddedChroma({ dataDir: config.DATA_DIR })).url;
+      return openVectorStore({
         client: chromaClient(url),
         db,
         embedder,
@@ -96,6 +98,10 @@ export const reindex: Command = async (args, { config, write }) => {
         chromaUrl: url,
         embedded: chroma !== undefined,
       });
+    };
+    return await withDatabase(config, async ({ db }) => {
+      // Inside a node: its vector store, on its Chroma and database.
+      const store = node?.vector ?? await ownStore(db);
       for (const name of collections) {
         let shown = -1;
         const result = await store.reindex(name, {
@@ -118,7 +124,7 @@ export const reindex: Command = async (args, { config, write }) => {
         );
       }
       return 0;
-    });
+    }, node);
   } catch (error) {
     if (
       error instanceof ModelError || error instanceof VectorStoreError ||

@@ -38,7 +38,7 @@ function role(value: string | undefined): UserRole {
 }
 
 /** `deno task user:create <email> [--name N] [--admin] [--quota N]`: creates a user and its first API key. */
-export const userCreate: Command = async (args, { config, write }) => {
+export const userCreate: Command = async (args, { config, write, node }) => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -79,11 +79,11 @@ export const userCreate: Command = async (args, { config, write }) => {
     );
     write(`API key (shown once): ${token}`);
     return 0;
-  });
+  }, node);
 };
 
 /** `deno task user:list`. */
-export const userList: Command = async (_args, { config, write }) =>
+export const userList: Command = async (_args, { config, write, node }) =>
   await withDatabase(config, async ({ db }) => {
     const users = await listUsers(db, { limit: 1000 });
     write(table(users.map((u) => ({
@@ -95,10 +95,10 @@ export const userList: Command = async (_args, { config, write }) =>
       created: u.createdAt,
     }))));
     return 0;
-  });
+  }, node);
 
 /** `deno task user:role <email> <user|admin>`. */
-export const userRole: Command = async (args, { config, write }) => {
+export const userRole: Command = async (args, { config, write, node }) => {
   const [email, value] = args;
   if (!email || !value) {
     throw new UsageError("usage: deno task user:role <email> <user|admin>");
@@ -109,11 +109,11 @@ export const userRole: Command = async (args, { config, write }) => {
     await updateUser(db, user.id, { role: newRole }, CLI);
     write(`${user.email} is now ${newRole}`);
     return 0;
-  });
+  }, node);
 };
 
 /** `deno task apikey:create <email> [--name N] [--expires-days D]`. */
-export const apiKeyCreate: Command = async (args, { config, write }) => {
+export const apiKeyCreate: Command = async (args, { config, write, node }) => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -133,13 +133,18 @@ export const apiKeyCreate: Command = async (args, { config, write }) => {
   }
   return await withDatabase(config, async ({ db }) => {
     const user = await userByEmail(db, email);
-    const { key, token } = await createApiKey(db, {
-      userId: user.id,
-      name: values.name ?? "created with apikey:create",
-      expiresAt: days === undefined
-        ? null
-        : new Date(Date.now() + days * 86_400_000),
-    }, CLI);
+    const { key, token } = await createApiKey(
+      db,
+      {
+        userId: user.id,
+        name: values.name ?? "created with apikey:create",
+        expiresAt: days === undefined
+          ? null
+          : new Date(Date.now() + days * 86_400_000),
+      },
+      CLI,
+      { maxActive: config.MAX_API_KEYS_PER_USER },
+    );
     write(
       `created key ${key.prefix} (${key.id}) for ${user.email}${
         key.expiresAt ? `, expires ${key.expiresAt.toISOString()}` : ""
@@ -147,11 +152,11 @@ export const apiKeyCreate: Command = async (args, { config, write }) => {
     );
     write(`API key (shown once): ${token}`);
     return 0;
-  });
+  }, node);
 };
 
 /** `deno task apikey:revoke <email> <key id or prefix>`. */
-export const apiKeyRevoke: Command = async (args, { config, write }) => {
+export const apiKeyRevoke: Command = async (args, { config, write, node }) => {
   const [email, which] = args;
   if (!email || !which) {
     throw new UsageError(
@@ -167,5 +172,5 @@ export const apiKeyRevoke: Command = async (args, { config, write }) => {
     await revokeApiKey(db, user.id, key.id, CLI);
     write(`revoked ${key.prefix} of ${user.email}`);
     return 0;
-  });
+  }, node);
 };

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import type { AuditContext } from "./audit.ts";
 import { writeAudit } from "./audit.ts";
-import { NotFoundError } from "./errors.ts";
+import { NotFoundError, StateError } from "./errors.ts";
 import type { ApiKeyRow, Db } from "./schema.ts";
 import { toUser, type User } from "./users.ts";
 import { inTransaction, isUuid, run } from "./_sql.ts";
@@ -91,6 +91,52 @@ export function apiKeyPrefix(token: string): string | undefined {
   return tokenPattern.exec(token)?.[1];
 }
 
+/** A user already has the most active keys allowed. HTTP 409. */
+export class ApiKeyLimitError extends StateError {
+  override name = "ApiKeyLimitError";
+  constructor(readonly userId: string, readonly limit: number) {
+    super(
+      "user",
+      userId,
+      `already has ${limit} active API keys, the most allowed (MAX_API_KEYS_PER_USER); revoke one first`,
+    );
+  }
+}
+
+/** Revoking this key would leave its user without an active key. HTTP 409. */
+export class LastApiKeyError extends StateError {
+  override name = "LastApiKeyError";
+  constructor(readonly keyId: string) {
+    super(
+      "api key",
+      keyId,
+      "is the last active key of its user: create another key first, or nobody could use the account any more",
+    );
+  }
+}
+
+/**
+ * Locks the user's row for the rest of the transaction (so key counts cannot
+ * race) and counts their active keys: not revoked, not expired at `now`.
+ */
+async function lockAndCountActiveKeys(
+  trx: Db,
+  userId: string,
+  now: Date,
+): Promise<number> {
+  await trx.selectFrom("users").select("id").where("id", "=", userId)
+    .forUpdate().executeTakeFirst();
+  const row = await trx.selectFrom("api_keys")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .where((eb) =>
+      eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)])
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** What {@link createApiKey} takes. */
 export interface NewApiKey {
   readonly userId: string;
@@ -101,7 +147,9 @@ export interface NewApiKey {
 
 /**
  * Creates a key for a user with an `api_key.create` audit row. Returns the
- * stored key and the token, which is not kept anywhere.
+ * stored key and the token, which is not kept anywhere. With `maxActive`,
+ * throws {@link ApiKeyLimitError} when the user already has that many
+ * active keys.
  *
  * @example
  * ```ts
@@ -113,9 +161,20 @@ export async function createApiKey(
   db: Db,
   input: NewApiKey,
   audit: AuditContext,
+  options: { maxActive?: number | undefined } = {},
 ): Promise<{ key: ApiKey; token: string }> {
   const generated = await generateApiKey();
   return inTransaction(db, async (trx) => {
+    if (options.maxActive !== undefined && isUuid(input.userId)) {
+      const active = await lockAndCountActiveKeys(
+        trx,
+        input.userId,
+        audit.now ?? new Date(),
+      );
+      if (active >= options.maxActive) {
+        throw new ApiKeyLimitError(input.userId, options.maxActive);
+      }
+    }
     const row = await trx.insertInto("api_keys").values({
       user_id: input.userId,
       name: input.name,
@@ -161,17 +220,30 @@ export async function getApiKey(
 
 /**
  * Revokes one of a user's keys (idempotent: a revoked key keeps its first
- * revocation time). NotFoundError when the key is not the user's.
+ * revocation time). NotFoundError when the key is not the user's; with
+ * `keepLast`, {@link LastApiKeyError} when it is the user's last active key.
  */
 export function revokeApiKey(
   db: Db,
   userId: string,
   keyId: string,
   audit: AuditContext,
+  options: { keepLast?: boolean } = {},
 ): Promise<ApiKey> {
   return inTransaction(db, async (trx) => {
     if (!isUuid(userId) || !isUuid(keyId)) {
       throw new NotFoundError("api key", keyId);
+    }
+    if (options.keepLast) {
+      const now = audit.now ?? new Date();
+      const active = await lockAndCountActiveKeys(trx, userId, now);
+      const key = await trx.selectFrom("api_keys")
+        .select(["revoked_at", "expires_at"])
+        .where("id", "=", keyId).where("user_id", "=", userId)
+        .executeTakeFirst();
+      const isActive = key !== undefined && key.revoked_at === null &&
+        (key.expires_at === null || key.expires_at > now);
+      if (isActive && active <= 1) throw new LastApiKeyError(keyId);
     }
     const row = await trx.updateTable("api_keys")
       .set((eb) => ({

@@ -7,7 +7,10 @@
  * server with a pool of configurable size.
  *
  * PGlite is single-process: several Troupe nodes must share a real server
- * (`DATABASE_URL`), never one PGlite directory.
+ * (`DATABASE_URL`), never one PGlite directory. Opening a PGlite directory
+ * takes its lock (see `data_dir_lock.ts`): a second process gets a
+ * `DataDirLockedError` naming the holder instead of a second server on the
+ * same files.
  *
  * @module
  */
@@ -23,6 +26,11 @@ import {
   toStorageError,
 } from "./errors.ts";
 import { preparingClient } from "./_prepared.ts";
+import {
+  type DataDirLock,
+  DataDirLockedError,
+  lockDataDir,
+} from "./data_dir_lock.ts";
 import {
   type ChannelListener,
   listenOnServer,
@@ -75,6 +83,11 @@ export interface Database extends AsyncDisposable {
   readonly engine: "pglite" | "postgres";
   /** Where it is, without credentials: `postgres://host:port/db` or a path. */
   readonly target: string;
+  /**
+   * PGlite in a directory only: this process's exclusive hold on it, released
+   * by `close()`. A node publishes its operator endpoint through it.
+   */
+  readonly lock: DataDirLock | undefined;
   /** Resolves when a round-trip succeeds; throws DatabaseUnavailableError. */
   ping(): Promise<void>;
   /**
@@ -178,11 +191,16 @@ export function openDatabaseFromConfig(
 ): Promise<Database> {
   return openDatabase({
     url: config.DATABASE_URL,
-    pgliteDir: `${config.DATA_DIR.replace(/\/+$/, "")}/pg`,
+    pgliteDir: pgliteDirOf(config),
     poolSize: config.DATABASE_POOL_SIZE,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS === "on",
     ...extra,
   });
+}
+
+/** Where the embedded database of a configuration lives: `DATA_DIR/pg`. */
+export function pgliteDirOf(config: Pick<Config, "DATA_DIR">): string {
+  return `${config.DATA_DIR.replace(/\/+$/, "")}/pg`;
 }
 
 async function openPostgres(
@@ -210,7 +228,7 @@ async function openPostgres(
     dialect: new PostgresDialect({ pool }),
     ...queryLog(options),
   });
-  const database = handle(db, "postgres", target, {
+  const database = handle(db, "postgres", target, undefined, {
     close: () => db.destroy(),
     listen: (channel, listener) =>
       listenOnServer(
@@ -233,8 +251,13 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   const dir = options.pgliteDir;
   const target = dir === undefined ? "PGlite (in memory)" : `PGlite at ${dir}`;
   let pglite: PGlite;
+  let lock: DataDirLock | undefined;
   try {
-    if (dir !== undefined) await Deno.mkdir(dir, { recursive: true });
+    if (dir !== undefined) {
+      await Deno.mkdir(dir, { recursive: true });
+      // Throws DataDirLockedError, naming the holder, when another process has it.
+      lock = await lockDataDir(dir);
+    }
     pglite = await PGlite.create({
       ...(dir === undefined ? {} : { dataDir: dir }),
       ...(options.pgliteLoadDataDir === undefined
@@ -242,6 +265,8 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
         : { loadDataDir: options.pgliteLoadDataDir }),
     });
   } catch (error) {
+    await lock?.release();
+    if (error instanceof DataDirLockedError) throw error;
     throw new DatabaseUnavailableError(
       target,
       `PGlite could not open its data directory (${
@@ -263,7 +288,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
     dialect: new PostgresDialect({ pool }),
     ...queryLog(options),
   });
-  const database = handle(db, "pglite", target, {
+  const database = handle(db, "pglite", target, lock, {
     async close() {
       try {
         await db.destroy();
@@ -280,7 +305,12 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
       return unlisten;
     },
   });
-  await database.ping();
+  try {
+    await database.ping();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   return database;
 }
 
@@ -314,6 +344,7 @@ function handle(
   db: Db,
   engine: Database["engine"],
   target: string,
+  lock: DataDirLock | undefined,
   driver: Pick<Database, "close" | "listen">,
 ): Database {
   const subscriptions = new Set<Unlisten>();
@@ -321,12 +352,17 @@ function handle(
   const doClose = () =>
     closed ??= (async () => {
       await Promise.allSettled([...subscriptions].map((stop) => stop()));
-      await driver.close();
+      try {
+        await driver.close();
+      } finally {
+        await lock?.release();
+      }
     })();
   return {
     db,
     engine,
     target,
+    lock,
     async ping() {
       try {
         await sql`select 1`.execute(db);

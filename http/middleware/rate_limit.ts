@@ -1,7 +1,8 @@
 /**
- * Per-key request rate limiting with a token bucket: each API key may burst
- * up to `capacity` requests and then gets `refillPerSecond` more per second.
- * Over the limit: 429 `rate_limited` with `Retry-After`.
+ * Per-user request rate limiting with a token bucket: each user may burst up
+ * to `capacity` requests and then gets `refillPerSecond` more per second,
+ * however many API keys they spread them over. Over the limit: 429
+ * `rate_limited` with `Retry-After`.
  *
  * This is a per-node limit on request rate. Quotas (builds per day) are a
  * different thing, enforced by the user's session actor so that concurrent
@@ -108,9 +109,10 @@ export function tokenBucket(options: TokenBucketOptions): RateLimiter {
 }
 
 /**
- * Applies a limiter per API key (after auth) and sets `RateLimit-Limit` /
- * `RateLimit-Remaining`; over the limit, 429 with `Retry-After`.
- * Requests without a principal are limited by `anonymousKey`.
+ * Applies a limiter per user (after auth; one bucket for all of a user's API
+ * keys) and sets `RateLimit-Limit` / `RateLimit-Remaining`; over the limit,
+ * 429 with `Retry-After`. Requests without a principal are limited by
+ * `anonymousKey`.
  *
  * @example
  * ```ts
@@ -127,7 +129,8 @@ export function rateLimit(
 ): MiddlewareHandler<AppEnv> {
   const anonymous = options.anonymousKey ?? "anonymous";
   return async function rateLimitMiddleware(c, next) {
-    const key = c.get("principal")?.key.id ?? anonymous;
+    const user = c.get("principal")?.user.id;
+    const key = user === undefined ? anonymous : `user:${user}`;
     const decision = limiter.take(key);
     const headers = {
       "RateLimit-Limit": String(decision.limit),

@@ -63,6 +63,10 @@ export interface DomainDeps {
   readonly ssePollMs?: number | undefined;
   /** Timeout of asks to the session and build actors (default 10 s). */
   readonly askTimeoutMs?: number | undefined;
+  /** Daily build quota of users created without one (`DEFAULT_DAILY_QUOTA`, default 50). */
+  readonly defaultDailyQuota?: number | undefined;
+  /** Most active API keys per user (`MAX_API_KEYS_PER_USER`, default 10). */
+  readonly maxApiKeysPerUser?: number | undefined;
   /**
    * Told after a route changed a key or user (`key:<id>`, `user:<id>`), so
    * this node's key cache forgets it before the answer goes out; other
@@ -82,6 +86,8 @@ export interface ResolvedDeps {
   readonly sseHeartbeatMs: number;
   readonly ssePollMs: number;
   readonly askTimeoutMs: number;
+  readonly defaultDailyQuota: number;
+  readonly maxApiKeysPerUser: number;
   readonly onAuthChange: (change: AuthChange) => void;
   /** Build status reads, batched under load. */
   readonly readBuildOverview: BuildOverviewReader;
@@ -99,6 +105,8 @@ export function resolveDeps(deps: DomainDeps): ResolvedDeps {
     sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000,
     ssePollMs: deps.ssePollMs ?? 250,
     askTimeoutMs: deps.askTimeoutMs ?? 10_000,
+    defaultDailyQuota: deps.defaultDailyQuota ?? 50,
+    maxApiKeysPerUser: deps.maxApiKeysPerUser ?? 10,
     onAuthChange: deps.onAuthChange ?? (() => {}),
     readBuildOverview: buildOverviewReader(deps.db),
   };

@@ -1,21 +1,34 @@
 /**
  * Admin routes (403 `insufficient_role` for everyone else): users (list,
- * create, change role / quota / disabled) and the audit log (filter by user,
- * action and time). Every change is audited by the repository in the same
- * transaction.
+ * create, change role / quota / disabled), any user's API keys (list,
+ * create, revoke) and the audit log (filter by user, action and time). Every
+ * change is audited by the repository in the same transaction.
  *
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createApiKey } from "../../storage/api_keys.ts";
+import {
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+} from "../../storage/api_keys.ts";
 import { type AuditEntry, listAuditLogs } from "../../storage/audit.ts";
 import { LIMITS, USER_ROLES } from "../../storage/schema.ts";
 import {
   createUser,
+  getUser,
   listUsers,
   updateUser,
   type User,
 } from "../../storage/users.ts";
+import {
+  ApiKeySchema,
+  CreatedKeySchema,
+  createKeyFor,
+  CreateKeySchema,
+  keyChange,
+  keyJson,
+} from "./api_keys.ts";
 import type { ApiApp } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { principalOf, requireRole } from "../middleware/auth.ts";
@@ -24,6 +37,7 @@ import {
   auditOf,
   errorResponse,
   IdParamSchema,
+  notFound,
   type ResolvedDeps,
   text,
 } from "./_shared.ts";
@@ -59,7 +73,9 @@ const CreateUserSchema = z.object({
   email: z.email().max(LIMITS.email),
   name: text().trim().min(1).max(LIMITS.userName),
   role: RoleSchema.default("user"),
-  dailyBuildQuota: QuotaSchema.optional(),
+  dailyBuildQuota: QuotaSchema.optional().openapi({
+    description: "Builds a day (default: the node's DEFAULT_DAILY_QUOTA)",
+  }),
   apiKey: z.object({
     name: text().trim().min(1).max(LIMITS.apiKeyName).default("default"),
   }).optional().openapi({
@@ -204,6 +220,88 @@ const patchUserRoute = createRoute({
   },
 });
 
+const KeyParamSchema = IdParamSchema.extend({
+  keyId: z.uuid().openapi({
+    param: { name: "keyId", in: "path" },
+    example: "5d1c7a2e-3b4f-4e6a-8c9d-0e1f2a3b4c5d",
+  }),
+});
+
+const listUserKeysRoute = createRoute({
+  method: "get",
+  path: "/v1/admin/users/{id}/keys",
+  tags,
+  summary: "A user's API keys, newest first (revoked and expired included)",
+  security,
+  request: { params: IdParamSchema },
+  responses: {
+    200: {
+      description: "Keys",
+      content: {
+        "application/json": {
+          schema: z.object({ items: z.array(ApiKeySchema) }).openapi(
+            "AdminApiKeyList",
+          ),
+        },
+      },
+    },
+    ...badRequestResponse,
+    ...authErrorResponses,
+    ...forbidden,
+    404: errorResponse("No such user"),
+  },
+});
+
+const createUserKeyRoute = createRoute({
+  method: "post",
+  path: "/v1/admin/users/{id}/keys",
+  tags,
+  summary: "Create an API key for a user (the token is shown once)",
+  security,
+  request: {
+    params: IdParamSchema,
+    body: {
+      required: true,
+      content: { "application/json": { schema: CreateKeySchema } },
+    },
+  },
+  responses: {
+    201: {
+      description: "Created",
+      content: { "application/json": { schema: CreatedKeySchema } },
+    },
+    ...badRequestResponse,
+    ...authErrorResponses,
+    ...forbidden,
+    404: errorResponse("No such user"),
+    409: errorResponse(
+      "The user already has MAX_API_KEYS_PER_USER active keys (`api_key_limit`)",
+    ),
+  },
+});
+
+const revokeUserKeyRoute = createRoute({
+  method: "delete",
+  path: "/v1/admin/users/{id}/keys/{keyId}",
+  tags,
+  summary: "Revoke a user's API key (at once)",
+  security,
+  request: { params: KeyParamSchema },
+  responses: {
+    200: {
+      description: "Revoked",
+      content: { "application/json": { schema: ApiKeySchema } },
+    },
+    ...badRequestResponse,
+    ...authErrorResponses,
+    ...forbidden,
+    404: errorResponse("No such key of this user"),
+    409: errorResponse(
+      "It is the admin's own last active key (`last_api_key`)",
+    ),
+  },
+});
+
 const auditRoute = createRoute({
   method: "get",
   path: "/v1/admin/audit",
@@ -264,6 +362,11 @@ function auditJson(entry: AuditEntry) {
  */
 export function adminRoutes(app: ApiApp, deps: ResolvedDeps): void {
   const { db, clock, onAuthChange } = deps;
+  const existingUser = async (id: string) => {
+    const user = await getUser(db, id);
+    if (!user) throw notFound("user", "user_not_found");
+    return user;
+  };
   app.use("/v1/admin/*", requireRole("admin"));
 
   app.openapi(listUsersRoute, async (c) => {
@@ -286,9 +389,7 @@ export function adminRoutes(app: ApiApp, deps: ResolvedDeps): void {
       email: body.email,
       name: body.name,
       role: body.role,
-      ...(body.dailyBuildQuota === undefined
-        ? {}
-        : { dailyBuildQuota: body.dailyBuildQuota }),
+      dailyBuildQuota: body.dailyBuildQuota ?? deps.defaultDailyQuota,
     }, audit);
     const created = body.apiKey
       ? await createApiKey(
@@ -338,6 +439,44 @@ export function adminRoutes(app: ApiApp, deps: ResolvedDeps): void {
     }, auditOf(c, clock));
     onAuthChange(`user:${user.id}`);
     return c.json(userJson(user), 200);
+  });
+
+  app.openapi(listUserKeysRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const user = await existingUser(id);
+    const current = principalOf(c).key.id;
+    const keys = await listApiKeys(db, user.id);
+    return c.json({ items: keys.map((k) => keyJson(k, current)) }, 200);
+  });
+
+  app.openapi(createUserKeyRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const user = await existingUser(id);
+    const { key, token } = await createKeyFor(
+      deps,
+      user.id,
+      c.req.valid("json"),
+      auditOf(c, clock),
+    );
+    return c.json(
+      { key: keyJson(key, principalOf(c).key.id), token },
+      201,
+      { "Cache-Control": "no-store" },
+    );
+  });
+
+  app.openapi(revokeUserKeyRoute, async (c) => {
+    const { id, keyId } = c.req.valid("param");
+    const principal = principalOf(c);
+    // NotFoundError (-> 404) when the key is not this user's; an admin's
+    // own last key stays, as on DELETE /v1/api-keys/{id}.
+    const key = await keyChange(() =>
+      revokeApiKey(db, id, keyId, auditOf(c, clock), {
+        keepLast: id === principal.user.id,
+      })
+    );
+    onAuthChange(`key:${key.id}`);
+    return c.json(keyJson(key, principal.key.id), 200);
   });
 
   app.openapi(auditRoute, async (c) => {

@@ -8,10 +8,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   type ApiKey,
+  ApiKeyLimitError,
   createApiKey,
+  LastApiKeyError,
   listApiKeys,
   revokeApiKey,
 } from "../../storage/api_keys.ts";
+import type { AuditContext } from "../../storage/audit.ts";
 import { LIMITS } from "../../storage/schema.ts";
 import type { ApiApp } from "../context.ts";
 import { ApiError } from "../errors.ts";
@@ -25,6 +28,34 @@ import {
   type ResolvedDeps,
   text,
 } from "./_shared.ts";
+
+/**
+ * Runs a key change, turning the key rules into their 409s:
+ * `api_key_limit` (naming the limit) and `last_api_key`.
+ */
+export async function keyChange<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ApiKeyLimitError) {
+      throw new ApiError(
+        409,
+        "api_key_limit",
+        `a user may have at most ${error.limit} active API keys (MAX_API_KEYS_PER_USER); revoke one first`,
+        { limit: error.limit },
+      );
+    }
+    if (error instanceof LastApiKeyError) {
+      throw new ApiError(
+        409,
+        "last_api_key",
+        "this is your last active API key: create another one first, or you could not use the API any more",
+        { keyId: error.keyId },
+      );
+    }
+    throw error;
+  }
+}
 
 /** A key as listed: never the token, never its hash. */
 export const ApiKeySchema = z.object({
@@ -44,7 +75,8 @@ export const ApiKeySchema = z.object({
   }),
 }).openapi("ApiKey");
 
-const CreateKeySchema = z.object({
+/** `POST /v1/api-keys` body (also an admin's for another user). */
+export const CreateKeySchema = z.object({
   name: text().trim().min(1).max(LIMITS.apiKeyName).openapi({
     example: "ci",
   }),
@@ -56,7 +88,8 @@ const CreateKeySchema = z.object({
     .optional(),
 }).openapi("CreateApiKey");
 
-const CreatedKeySchema = z.object({
+/** A created key with its token. */
+export const CreatedKeySchema = z.object({
   key: ApiKeySchema,
   token: z.string().openapi({
     description:
@@ -86,6 +119,9 @@ const createKeyRoute = createRoute({
     },
     ...badRequestResponse,
     ...authErrorResponses,
+    409: errorResponse(
+      "You already have MAX_API_KEYS_PER_USER active keys (`api_key_limit`)",
+    ),
   },
 });
 
@@ -125,10 +161,12 @@ const revokeKeyRoute = createRoute({
     ...badRequestResponse,
     ...authErrorResponses,
     404: errorResponse("No such key of yours"),
+    409: errorResponse("It is your last active key (`last_api_key`)"),
   },
 });
 
-function keyJson(key: ApiKey, currentKeyId: string) {
+/** JSON of a key; `current` when it is the one making the request. */
+export function keyJson(key: ApiKey, currentKeyId: string) {
   return {
     id: key.id,
     name: key.name,
@@ -140,6 +178,46 @@ function keyJson(key: ApiKey, currentKeyId: string) {
     revokedAt: iso(key.revokedAt),
     current: key.id === currentKeyId,
   };
+}
+
+/**
+ * Creates a key for `userId` from a request body (its own or an admin's):
+ * 400 for an expiry in the past, 409 `api_key_limit` beyond
+ * `MAX_API_KEYS_PER_USER` active keys. Audited by the repository.
+ */
+export async function createKeyFor(
+  deps: Pick<ResolvedDeps, "db" | "clock" | "maxApiKeysPerUser">,
+  userId: string,
+  body: z.infer<typeof CreateKeySchema>,
+  audit: AuditContext,
+): Promise<{ key: ApiKey; token: string }> {
+  const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
+  if (expiresAt && expiresAt.getTime() <= deps.clock.now()) {
+    throw new ApiError(
+      400,
+      "invalid_request",
+      "body.expiresAt: must be in the future",
+      {
+        issues: [{
+          path: "body.expiresAt",
+          message: "must be in the future",
+        }],
+      },
+    );
+  }
+  return await keyChange(() =>
+    createApiKey(
+      deps.db,
+      {
+        userId,
+        name: body.name,
+        expiresAt,
+        ...(body.scopes ? { scopes: body.scopes } : {}),
+      },
+      audit,
+      { maxActive: deps.maxApiKeysPerUser },
+    )
+  );
 }
 
 /**
@@ -157,26 +235,12 @@ export function apiKeyRoutes(app: ApiApp, deps: ResolvedDeps): void {
   app.openapi(createKeyRoute, async (c) => {
     const body = c.req.valid("json");
     const { user, key: current } = principalOf(c);
-    const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
-    if (expiresAt && expiresAt.getTime() <= clock.now()) {
-      throw new ApiError(
-        400,
-        "invalid_request",
-        "body.expiresAt: must be in the future",
-        {
-          issues: [{
-            path: "body.expiresAt",
-            message: "must be in the future",
-          }],
-        },
-      );
-    }
-    const { key, token } = await createApiKey(db, {
-      userId: user.id,
-      name: body.name,
-      expiresAt,
-      ...(body.scopes ? { scopes: body.scopes } : {}),
-    }, auditOf(c, clock));
+    const { key, token } = await createKeyFor(
+      deps,
+      user.id,
+      body,
+      auditOf(c, clock),
+    );
     return c.json({ key: keyJson(key, current.id), token }, 201, {
       "Cache-Control": "no-store",
     });
@@ -192,7 +256,10 @@ export function apiKeyRoutes(app: ApiApp, deps: ResolvedDeps): void {
     const { id } = c.req.valid("param");
     const { user, key: current } = principalOf(c);
     // NotFoundError (-> 404) when the key is not this user's.
-    const key = await revokeApiKey(db, user.id, id, auditOf(c, clock));
+    // 409 when it is the caller's last active key.
+    const key = await keyChange(() =>
+      revokeApiKey(db, user.id, id, auditOf(c, clock), { keepLast: true })
+    );
     onAuthChange(`key:${key.id}`);
     return c.json(keyJson(key, current.id), 200);
   });

@@ -11,6 +11,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { BuildMessage, CancelReply } from "../../actors/build.ts";
 import { languageSchema } from "../../actors/languages.ts";
 import type { CreateBuildReply, SessionMessage } from "../../actors/session.ts";
+import { AskTimeoutError } from "../../runtime/errors.ts";
 import {
   type Build,
   type BuildSummary,
@@ -147,13 +148,20 @@ const createBuildRoute = createRoute({
   summary: "Start a build",
   description:
     "Queues a build and starts its agents. Counts against the daily quota " +
-    "(429 with `details.resetAt` when it is used up).",
+    "(429 with `details.resetAt` when it is used up).\n\n" +
+    "Send an `Idempotency-Key` header (any unique string, e.g. a UUID) and " +
+    "retries are safe: the same key with the same body returns the build the " +
+    "first request created (202, same id), the same key with another body " +
+    "is a 422 `idempotency_key_reused`. When the node cannot confirm in time " +
+    "whether the build was created, the answer is 503 `actor_timeout` with " +
+    "`Retry-After`: retry with the same key.",
   security,
   request: {
     headers: z.object({
       "idempotency-key": z.string().min(1).max(200).optional().openapi({
         description:
-          "Retrying a request with the same key returns the build the first one created instead of creating another",
+          "Retrying a request with the same key returns the build the first one created instead of creating another; " +
+          "reusing a key with a different body is a 422",
       }),
     }),
     body: {
@@ -168,6 +176,12 @@ const createBuildRoute = createRoute({
     },
     ...badRequestResponse,
     ...authErrorResponses,
+    422: errorResponse(
+      "The Idempotency-Key was already used for a build with another body",
+    ),
+    503: errorResponse(
+      "Not confirmed in time; retry after `Retry-After` seconds with an Idempotency-Key",
+    ),
   },
 });
 
@@ -357,6 +371,44 @@ function quotaError(
   }
 }
 
+/** What `POST /v1/builds` answers about the build it accepted. */
+interface AcceptedBuild {
+  id: string;
+  status: Build["status"];
+  project: string;
+  language: string;
+}
+
+/**
+ * A stored build as the answer to a request for it; a 422 naming the
+ * `Idempotency-Key` when the request asked for a different build.
+ */
+function sameRequest(
+  build: Build,
+  body: z.infer<typeof CreateBuildSchema>,
+  idempotencyKey: string | undefined,
+): AcceptedBuild {
+  const differs = (["project", "language", "requirements"] as const).filter(
+    (field) => build[field] !== body[field],
+  );
+  if (differs.length > 0) {
+    throw new ApiError(
+      422,
+      "idempotency_key_reused",
+      `Idempotency-Key "${idempotencyKey}" was already used for build ${build.id} with a different ${
+        differs.join(", ")
+      }; send a new key for a new build`,
+      { idempotencyKey, buildId: build.id, fields: differs },
+    );
+  }
+  return {
+    id: build.id,
+    status: build.status,
+    project: build.project,
+    language: build.language,
+  };
+}
+
 /**
  * The build id a user's `Idempotency-Key` stands for: a UUID (version 8, from
  * SHA-256) of the user and the key, so a retried request names the same build
@@ -393,6 +445,26 @@ export function buildRoutes(app: ApiApp, deps: ResolvedDeps): void {
     const buildId = idempotencyKey === undefined
       ? crypto.randomUUID()
       : idempotentBuildId(user.id, idempotencyKey);
+    const accepted = (build: AcceptedBuild) => {
+      const self = `/v1/builds/${build.id}`;
+      return c.json(
+        {
+          ...build,
+          links: { self, events: `${self}/events`, cancel: `${self}/cancel` },
+        },
+        202,
+        { Location: self },
+      );
+    };
+    // The build this request stands for, when it exists already (a retry).
+    const stored = async () => {
+      const build = await getBuild(db, user.id, buildId);
+      return build && sameRequest(build, body, idempotencyKey);
+    };
+    if (idempotencyKey !== undefined) {
+      const retried = await stored();
+      if (retried) return accepted(retried);
+    }
     const message: SessionMessage = {
       type: "create_build",
       buildId,
@@ -402,23 +474,41 @@ export function buildRoutes(app: ApiApp, deps: ResolvedDeps): void {
       source: "api",
       ip: clientIp(c),
     };
-    const reply = await actors.ref("session", user.id).ask<CreateBuildReply>(
-      message,
-      { timeoutMs: deps.askTimeoutMs },
-    );
+    let reply: CreateBuildReply;
+    try {
+      reply = await actors.ref("session", user.id).ask<CreateBuildReply>(
+        message,
+        { timeoutMs: deps.askTimeoutMs },
+      );
+    } catch (error) {
+      if (!(error instanceof AskTimeoutError)) throw error;
+      // The session may have created the build and only answered late.
+      const created = await stored();
+      if (created) return accepted(created);
+      throw new ApiError(
+        503,
+        "actor_timeout",
+        "the build could not be confirmed in time; " +
+          (idempotencyKey === undefined
+            ? "retry with an Idempotency-Key header (the same value on every retry) so that a retry cannot create a second build"
+            : "retry with the same Idempotency-Key: a retry never creates a second build"),
+        undefined,
+        { "Retry-After": "2" },
+        error,
+      );
+    }
     if (!reply.ok) throw quotaError(reply, clock.now());
-    const self = `/v1/builds/${reply.buildId}`;
-    return c.json(
-      {
-        id: reply.buildId,
-        status: "queued" as const,
-        project: body.project,
-        language: body.language,
-        links: { self, events: `${self}/events`, cancel: `${self}/cancel` },
-      },
-      202,
-      { Location: self },
-    );
+    if (idempotencyKey !== undefined) {
+      // Two requests with one key may race: the second finds the first's build.
+      const created = await stored();
+      if (created) return accepted(created);
+    }
+    return accepted({
+      id: reply.buildId,
+      status: "queued",
+      project: body.project,
+      language: body.language,
+    });
   });
 
   app.openapi(listBuildsRoute, async (c) => {

@@ -12,7 +12,11 @@ import { sessionBehavior } from "../../../actors/session.ts";
 import type { AppOptions } from "../../../http/app.ts";
 import { storageAuthenticate } from "../../../http/auth_storage.ts";
 import { createBuildEventHub } from "../../../http/build_event_hub.ts";
-import { type DomainDeps, domainRoutes } from "../../../http/routes/mod.ts";
+import {
+  type ActorRefs,
+  type DomainDeps,
+  domainRoutes,
+} from "../../../http/routes/mod.ts";
 import { defineActor } from "../../../runtime/actor.ts";
 import { type Clock, realClock } from "../../../runtime/clock.ts";
 import { ActorSystem } from "../../../runtime/system.ts";
@@ -59,6 +63,8 @@ export interface FixtureOptions {
   clock?: Clock;
   deps?: Partial<Omit<DomainDeps, "db" | "actors" | "clock">>;
   app?: Partial<AppOptions>;
+  /** What the routes ask instead of the actor system (e.g. one that answers late). */
+  wrapActors?: (system: ActorSystem) => ActorRefs;
 }
 
 /** A workflow kind that only records which builds it was asked to run. */
@@ -125,7 +131,7 @@ export async function openRouteFixture(
       clock,
       routes: domainRoutes({
         db,
-        actors,
+        actors: options.wrapActors?.(actors) ?? actors,
         clock,
         events: hub,
         onAuthChange: keyCache.invalidate,

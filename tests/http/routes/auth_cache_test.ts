@@ -5,6 +5,7 @@ import {
   ApiKeyCache,
   type AuthChange,
 } from "../../../storage/api_key_cache.ts";
+import { createApiKey } from "../../../storage/api_keys.ts";
 import { json } from "../_app.ts";
 import { openRouteFixture, read } from "./_setup.ts";
 
@@ -33,6 +34,10 @@ Deno.test("changes made through the API reach this node's key cache before the a
   await t.step("a revoked key is refused on the next request", async () => {
     assert.equal((await me(bob.auth)).status, 200);
     assert.ok(cache.size >= 1);
+    // Bob keeps another key: nobody may revoke their own last one.
+    await createApiKey(f.db, { userId: bob.user.id, name: "spare" }, {
+      actorUserId: null,
+    });
     const revoke = await read(
       await app.request(`/v1/api-keys/${bob.keyId}`, {
         method: "DELETE",

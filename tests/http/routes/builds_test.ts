@@ -1,5 +1,7 @@
 import { assert } from "../../deps.ts";
 import { undocumentedRoutes } from "../../../http/openapi.ts";
+import { type ApiClient, createBuild } from "../../../cli/builds.ts";
+import { AskTimeoutError } from "../../../runtime/errors.ts";
 import { revokeApiKey } from "../../../storage/api_keys.ts";
 import { listBuildEvents } from "../../../storage/build_events.ts";
 import { getBuild, updateBuild } from "../../../storage/builds.ts";
@@ -79,6 +81,34 @@ Deno.test("build routes", async (t) => {
       );
       assert.equal(eves.status, 202);
       assert.notEqual(eves.body.id, first.body.id);
+    },
+  );
+
+  await t.step(
+    "the same Idempotency-Key with another body is a 422 naming the key, and the stored build keeps the first body",
+    async () => {
+      const headers = { ...bob.auth, "Idempotency-Key": "reused-key" };
+      const first = await read(
+        await app.request("/v1/builds", json(REQUEST, headers)),
+      );
+      assert.equal(first.status, 202);
+      const other = { ...REQUEST, project: "another-project" };
+      const again = await read(
+        await app.request("/v1/builds", json(other, headers)),
+      );
+      assert.equal(again.status, 422, JSON.stringify(again.body));
+      assert.equal(again.body.error.code, "idempotency_key_reused");
+      assert.match(again.body.error.message, /reused-key/);
+      assert.deepEqual(again.body.error.details.fields, ["project"]);
+      const row = await getBuild(db, bob.user.id, first.body.id);
+      assert.equal(row?.project, REQUEST.project);
+      // The same body again is still the same build.
+      const same = await read(
+        await app.request("/v1/builds", json(REQUEST, headers)),
+      );
+      assert.equal(same.status, 202);
+      assert.equal(same.body.id, first.body.id);
+      assert.equal(same.body.project, REQUEST.project);
     },
   );
 
@@ -408,4 +438,116 @@ Deno.test("build routes", async (t) => {
   );
 
   void eve;
+});
+
+Deno.test("POST /v1/builds when the session actor answers too late", async (t) => {
+  // The session actor does its work, but its answer arrives after the ask
+  // timed out (a busy node): `late` decides which asks are "late".
+  let late: "after_work" | "before_work" | false = false;
+  await using f = await openRouteFixture({
+    wrapActors: (system) => ({
+      ref(kind, id) {
+        const real = system.ref(kind, id);
+        return {
+          async ask<T>(message: Parameters<typeof real.ask>[0], options?: {
+            timeoutMs?: number;
+          }): Promise<T> {
+            if (kind !== "session" || !late) {
+              return real.ask<T>(message, options);
+            }
+            if (late === "after_work") await real.ask(message, options);
+            throw new AskTimeoutError(kind, id, message.type, 10);
+          },
+        };
+      },
+    }),
+  });
+  const { app, db, bob } = f;
+
+  await t.step(
+    "the build exists: 202 with that build, and a retry with the key gets the same one",
+    async () => {
+      late = "after_work";
+      const headers = { ...bob.auth, "Idempotency-Key": "late-1" };
+      const first = await read(
+        await app.request("/v1/builds", json(REQUEST, headers)),
+      );
+      assert.equal(first.status, 202, JSON.stringify(first.body));
+      const row = await getBuild(db, bob.user.id, first.body.id);
+      assert.equal(row?.project, REQUEST.project);
+      assert.equal(first.body.status, row?.status);
+      late = false;
+      const retry = await read(
+        await app.request("/v1/builds", json(REQUEST, headers)),
+      );
+      assert.equal(retry.status, 202);
+      assert.equal(retry.body.id, first.body.id);
+      const count = await db.selectFrom("builds").select("id")
+        .where("user_id", "=", bob.user.id).execute();
+      assert.equal(count.length, 1);
+    },
+  );
+
+  await t.step(
+    "also without an Idempotency-Key the created build is found and answered",
+    async () => {
+      late = "after_work";
+      const { status, body } = await read(
+        await app.request("/v1/builds", json(REQUEST, bob.auth)),
+      );
+      assert.equal(status, 202, JSON.stringify(body));
+      assert.ok(await getBuild(db, bob.user.id, body.id));
+    },
+  );
+
+  await t.step(
+    "nothing was created: 503 with Retry-After telling to retry with an Idempotency-Key",
+    async () => {
+      late = "before_work";
+      const res = await app.request("/v1/builds", json(REQUEST, bob.auth));
+      const { status, body } = await read(res);
+      assert.equal(status, 503);
+      assert.equal(body.error.code, "actor_timeout");
+      assert.match(body.error.message, /Idempotency-Key/);
+      assert.ok(Number(res.headers.get("Retry-After")) >= 1);
+    },
+  );
+
+  await t.step(
+    "deno task build's client sends an Idempotency-Key and retries a 503 with the same key: one build",
+    async () => {
+      const before = await db.selectFrom("builds").select("id")
+        .where("user_id", "=", bob.user.id).execute();
+      const keys: (string | null)[] = [];
+      const api: ApiClient = {
+        async request(method, path, body, headers) {
+          const request = new Request(`http://node${path}`, {
+            method,
+            headers: {
+              ...headers,
+              ...bob.auth,
+              "content-type": "application/json",
+            },
+            body: JSON.stringify(body),
+          });
+          keys.push(request.headers.get("idempotency-key"));
+          const answer = await app.request(request);
+          late = false; // only the first attempt times out
+          return answer;
+        },
+      };
+      late = "before_work";
+      const res = await createBuild(api, REQUEST, {
+        sleep: () => Promise.resolve(),
+      });
+      const { status, body } = await read(res);
+      assert.equal(status, 202, JSON.stringify(body));
+      assert.equal(keys.length, 2);
+      assert.ok(keys[0]);
+      assert.equal(keys[1], keys[0]);
+      const after = await db.selectFrom("builds").select("id")
+        .where("user_id", "=", bob.user.id).execute();
+      assert.equal(after.length, before.length + 1);
+    },
+  );
 });
