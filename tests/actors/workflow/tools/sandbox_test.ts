@@ -164,7 +164,7 @@ Deno.test("remote, npm, jsr and data imports are refused", async () => {
   const report = await sandboxed({
     "remote_test.ts": `import "https://example.com/x.ts";
 import "npm:left-pad";
-import "jsr:@std/assert";
+import "jsr:@std/fs";
 import "data:text/javascript,export default 1";
 Deno.test("x", () => {});
 `,
@@ -175,7 +175,7 @@ Deno.test("x", () => {});
     const s of [
       "https://example.com/x.ts",
       "npm:left-pad",
-      "jsr:@std/assert",
+      "jsr:@std/fs",
       "data:text/javascript,export default 1",
     ]
   ) {
