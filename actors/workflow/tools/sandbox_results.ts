@@ -236,7 +236,13 @@ export function judgeRun(
   testFiles: readonly string[],
   limits: RunLimits,
 ): Verdict {
-  const cases = parseJunit(end.junit);
+  // Cases filed under a module other than the test files (the bdd compat
+  // module) belong to the only test file, or to none known.
+  const cases = parseJunit(end.junit).map((c) =>
+    testFiles.includes(c.file)
+      ? c
+      : { ...c, file: testFiles.length === 1 ? testFiles[0] ?? "" : "" }
+  );
   // Count tests, not the suites around steps: a case with steps is a parent.
   const leaves = cases.filter((c) => !cases.some((o) => isStepOf(o, c)));
   const passed = leaves.filter((c) => c.outcome === "passed").length;
@@ -247,7 +253,11 @@ export function judgeRun(
       // A parent only failed "due to failed steps": its steps say why.
       !cases.some((o) => isStepOf(o, c) && o.outcome === "failed")
     )
-    .map((c) => ({ name: c.name, file: c.file, message: c.message }));
+    .map((c) => ({
+      name: c.name,
+      ...(c.file ? { file: c.file } : {}),
+      message: c.message,
+    }));
   const lastLines = lines.last.join(" | ");
   const stopped = (reason: string): TestFailure[] => [{
     name: runningTest(end.output) ?? "(test run)",
@@ -307,24 +317,23 @@ export function judgeRun(
       reason,
     };
   }
-  for (const file of testFiles) {
-    const registered = lines.registered.get(file);
-    const reported = cases.filter((c) =>
-      c.file === file && !cases.some((p) => isStepOf(c, p))
-    ).length;
-    if (registered !== undefined && reported < registered) {
-      const reason = `crashed: ${
-        registered - reported
-      } of ${registered} tests in ${file} were registered but never reported a result (the test process stopped early)`;
-      return {
-        status: "crashed",
-        passed,
-        ignored,
-        failed: failures.length + 1,
-        failures: [...failures, { name: "(test run)", file, message: reason }],
-        reason,
-      };
-    }
+  // JUnit files a test under the file that called Deno.test, which for
+  // describe/it is the bdd module: compare totals, not per file.
+  const registered = [...lines.registered.values()].reduce((a, b) => a + b, 0);
+  const reported = cases.filter((c) => !cases.some((p) => isStepOf(c, p)))
+    .length;
+  if (reported < registered) {
+    const reason = `crashed: ${
+      registered - reported
+    } of ${registered} registered tests never reported a result (the test process stopped early)`;
+    return {
+      status: "crashed",
+      passed,
+      ignored,
+      failed: failures.length + 1,
+      failures: [...failures, { name: "(test run)", message: reason }],
+      reason,
+    };
   }
 
   if (end.code === 1) {
@@ -364,7 +373,11 @@ export function judgeRun(
       reason: failedReason(failures, passed + failures.length, end.output),
     };
   }
-  const empty = testFiles.filter((file) => !cases.some((c) => c.file === file));
+  const empty = testFiles.filter((file) =>
+    lines.registered.get(file) === 0 ||
+    (lines.registered.get(file) === undefined &&
+      !cases.some((c) => c.file === file))
+  );
   if (empty.length > 0) {
     const reason = `no tests found in ${
       empty.join(", ")
@@ -403,8 +416,18 @@ function failedReason(
   }
   const first = failures[0];
   if (!first) return "failed: deno test reported a failure";
-  const message = first.message.split("\n").find((l) => l.trim().length > 0)
-    ?.trim().slice(0, 300) ?? "";
+  // The message's head: its first lines up to the code frame or stack.
+  const head: string[] = [];
+  for (const line of first.message.split("\n")) {
+    if (/^\s+at |^\s*\^|^\s*$/.test(line)) {
+      if (head.length > 0) break;
+      continue;
+    }
+    head.push(line.trim());
+    if (head.length === 3) break;
+  }
+  const joined = head.join(" ");
+  const message = joined.length <= 300 ? joined : `${joined.slice(0, 300)}…`;
   if (first.name === "type check") return `type check failed: ${message}`;
   if (first.name === "module load" || first.name.endsWith("(uncaught error)")) {
     return `failed: ${first.name}: ${message}`;

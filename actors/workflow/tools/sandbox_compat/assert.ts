@@ -34,14 +34,14 @@ export type Falsy = false | 0 | 0n | "" | null | undefined;
 // deno-lint-ignore no-explicit-any
 export type AnyConstructor = abstract new (...args: any[]) => any;
 
-/** Formats a value for a failure message. */
+/** Formats a value on one line for a failure message. */
 export function format(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   return Deno.inspect(value, {
     depth: 8,
     sorted: true,
-    trailingComma: true,
-    compact: false,
+    compact: true,
+    breakLength: Infinity,
     iterableLimit: 200,
     getters: true,
     strAbbreviateSize: 1000,
@@ -97,13 +97,23 @@ export function assertFalse(expr: unknown, msg = ""): asserts expr is Falsy {
   }
 }
 
+/** The message of a failed equality: both values on a line each, then the diff. */
+function notEqual(
+  what: string,
+  actual: unknown,
+  expected: unknown,
+  msg: string | undefined,
+): string {
+  return `${what}${suffix(msg)}\nexpected: ${format(expected)}\nactual:   ${
+    format(actual)
+  }\n\n${diff(actual, expected)}`;
+}
+
 /** Fails unless `actual` and `expected` are deeply equal. */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
   if (equal(actual, expected)) return;
   throw new AssertionError(
-    `Values are not equal${suffix(msg)}\n\n    [Diff] + actual - expected\n\n${
-      diff(actual, expected)
-    }\n\nexpected: ${format(expected)}\nactual:   ${format(actual)}`,
+    notEqual("Values are not equal", actual, expected, msg),
   );
 }
 
@@ -130,11 +140,7 @@ export function assertStrictEquals<T>(
       ? `Values have the same structure but are not reference-equal${
         suffix(msg)
       }\n\n    ${format(actual)}`
-      : `Values are not strictly equal${
-        suffix(msg)
-      }\n\n    [Diff] + actual - expected\n\n${
-        diff(actual, expected)
-      }\n\nexpected: ${format(expected)}\nactual:   ${format(actual)}`,
+      : notEqual("Values are not strictly equal", actual, expected, msg),
   );
 }
 
