@@ -20,34 +20,34 @@
  */
 
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { isInside } from "./workspace.ts";
+import {
+  ALLOWED_NODE_BUILTINS,
+  buildImportMap,
+  checkGraph,
+  importPolicy,
+  type RefusedModule,
+  stripAnsi,
+} from "./sandbox_imports.ts";
+import {
+  judgeRun,
+  RunnerLines,
+  type TestFailure,
+  type TestStatus,
+} from "./sandbox_results.ts";
 
-/** Outcome of a sandboxed test run. */
-export type TestStatus =
-  | "passed"
-  | "failed"
-  | "timeout"
-  | "crashed"
-  | "refused";
-
-/** One failing test (or a load/type-check failure reported as one). */
-export interface TestFailure {
-  /** Test name, or `type check` / `<file> (uncaught error)` / `module load`. */
-  name: string;
-  /** Test file relative to the workspace, when known. */
-  file?: string;
-  /** Error message with its code frame and stack, capped in length. */
-  message: string;
-}
-
-/** A module the graph check refused. */
-export interface RefusedModule {
-  /** The resolved specifier (or the raw one when it could not be resolved). */
-  specifier: string;
-  /** Why it was refused. */
-  reason: string;
-}
+export {
+  ALLOWED_NODE_BUILTINS,
+  type RefusedModule,
+  STD_COMPAT_MODULES,
+  stdCompatTarget,
+} from "./sandbox_imports.ts";
+export {
+  type JunitCase,
+  parseJunit,
+  type TestFailure,
+  type TestStatus,
+} from "./sandbox_results.ts";
 
 /** Structured result of {@linkcode runTests}. */
 export interface TestReport {
@@ -103,12 +103,6 @@ export interface RunTestsOptions {
   allowedBuiltins?: readonly string[];
 }
 
-/** Node built-ins without I/O that tests may import. Everything else `node:` is refused. */
-export const ALLOWED_NODE_BUILTINS: readonly string[] = Object.freeze([
-  "node:assert",
-  "node:assert/strict",
-]);
-
 /** The code's language has no sandbox. */
 export class UnsupportedLanguageError extends Error {
   override name = "UnsupportedLanguageError";
@@ -129,15 +123,21 @@ export const SANDBOX_LANGUAGES: readonly string[] = Object.freeze([
   "jsx",
 ]);
 const TEST_FILE = /^(?:.*[._])?test\.(?:ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
-const MAX_MESSAGE = 4000;
 
 /**
  * Runs the tests of a workspace in the sandbox and returns a structured report.
  *
+ * Steps: scan the workspace (refusing links out and special files), build
+ * the import map for the std assertion modules (see `sandbox_imports.ts`),
+ * check the module graph, run `deno test` under the limits, then judge the
+ * run from the runner's JUnit report and its own output lines (see
+ * `sandbox_results.ts`). Whenever the status is not "passed", `reason` says
+ * why in one line.
+ *
  * @example
  * ```ts
  * const report = await runTests(ws.dir, { timeoutMs: 5000, memoryMb: 64, check: false });
- * console.log(report.status, report.passed, report.failed);
+ * console.log(report.status, report.passed, report.failed, report.reason);
  * ```
  */
 export async function runTests(
@@ -159,6 +159,8 @@ export async function runTests(
   }
   const allowedBuiltins = options.allowedBuiltins ?? ALLOWED_NODE_BUILTINS;
   const memoryMb = options.memoryMb ?? 128;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const rssLimitMb = options.rssLimitMb ?? memoryMb * 2 + 384;
   const base = {
     allowedBuiltins,
     exitCode: null,
@@ -186,29 +188,29 @@ export async function runTests(
     }
   }
   if (refused.length > 0) {
+    const first = refused[0];
     return {
       ...base,
       status: "refused",
       testFiles,
       durationMs: elapsed(),
-      reason:
-        "the workspace holds files that cannot be sandboxed (links leading out, hard links, special files) or names a test file outside it",
+      reason: `refused ${JSON.stringify(first?.specifier)}: ${first?.reason}${
+        refused.length > 1 ? ` (and ${refused.length - 1} more)` : ""
+      }; the workspace may hold only regular files and directories, and test files must lie inside it`,
       refusedModules: refused,
     };
   }
   if (testFiles.length === 0) {
+    const reason =
+      "no tests found: no test files in the workspace; name them *_test.ts, *.test.ts or test.ts";
     return {
       ...base,
       status: "failed",
       testFiles,
       durationMs: elapsed(),
-      reason: "no test files found",
+      reason,
       failed: 1,
-      failures: [{
-        name: "no tests",
-        message:
-          "no test files found: name them *_test.ts, *.test.ts or test.ts",
-      }],
+      failures: [{ name: "no tests", message: reason }],
     };
   }
 
@@ -225,24 +227,42 @@ export async function runTests(
       DENO_NO_UPDATE_CHECK: "1",
       DENO_DIR: join(temp, "deno_dir"),
     };
-    const graph = await checkGraph(
+    // Outside the workspace: the tests can neither read nor replace it.
+    const importMapPath = join(temp, "import_map.json");
+    await Deno.writeTextFile(
+      importMapPath,
+      JSON.stringify(await buildImportMap(root, scan.files)),
+    );
+    const graph = await checkGraph({
       deno,
       root,
       testFiles,
       env,
+      importMapPath,
       allowedBuiltins,
-      options.signal,
-      options.timeoutMs ?? 30_000,
-    );
+      signal: options.signal,
+      timeoutMs,
+    });
     if (graph.refused.length > 0) {
+      const first = graph.refused[0];
+      const what = first?.importedAs !== undefined
+        ? `refused import ${JSON.stringify(first.importedAs)}${
+          first.from ? ` in ${first.from}` : ""
+        }`
+        : `refused ${JSON.stringify(first?.specifier)}`;
+      const more = graph.refused.length > 1
+        ? ` (also refused: ${
+          graph.refused.slice(1, 4).map((m) =>
+            JSON.stringify(m.importedAs ?? m.specifier)
+          ).join(", ")
+        }${graph.refused.length > 4 ? ", …" : ""})`
+        : "";
       return {
         ...base,
         status: "refused",
         testFiles,
         durationMs: elapsed(),
-        reason:
-          "imports outside the workspace are not allowed (only relative files and " +
-          allowedBuiltins.join(", ") + ")",
+        reason: `${what}: ${importPolicy(allowedBuiltins)}${more}`,
         refusedModules: graph.refused,
       };
     }
@@ -255,6 +275,7 @@ export async function runTests(
       "--no-lock",
       "--no-remote",
       "--no-npm",
+      `--import-map=${importMapPath}`,
       `--allow-read=${root}`,
       `--v8-flags=--max-old-space-size=${memoryMb}`,
       `--junit-path=${junitPath}`,
@@ -262,100 +283,37 @@ export async function runTests(
       // After "--" deno test would take the files as script arguments.
       ...testFiles.map((f) => `./${f}`),
     ];
+    const lines = new RunnerLines();
     const run = await spawnLimited(deno, args, {
       cwd: root,
       env,
-      timeoutMs: options.timeoutMs ?? 30_000,
-      rssLimitMb: options.rssLimitMb ?? memoryMb * 2 + 384,
+      timeoutMs,
+      rssLimitMb,
       maxOutputChars: options.maxOutputChars ?? 64_000,
+      onText: (text, stream) => lines.push(text, stream),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    lines.end();
     if (run.aborted) {
       throw options.signal?.reason ?? new DOMException("aborted", "AbortError");
     }
-
     const junit = run.timedOut || run.rssExceeded
       ? ""
       : await readCapped(junitPath, 8 * 1024 * 1024);
-    const cases = parseJunit(junit);
-    const passed = cases.filter((c) => c.outcome === "passed").length;
-    const ignored = cases.filter((c) => c.outcome === "ignored").length;
-    const failures: TestFailure[] = cases
-      .filter((c) => c.outcome === "failed")
-      .map((c) => ({ name: c.name, file: c.file, message: c.message }));
-    const common = {
+    const verdict = judgeRun(
+      { ...run, junit },
+      lines,
+      testFiles,
+      { timeoutMs, memoryMb, rssLimitMb },
+    );
+    return {
+      ...verdict,
       allowedBuiltins,
       testFiles,
       exitCode: run.code,
       signal: run.signal,
       output: run.output,
       outputTruncated: run.truncated,
-      passed,
-      ignored,
-    };
-
-    // A killed run wrote no JUnit file: name the test that was running.
-    const abnormal = (reason: string): TestFailure[] => [{
-      name: runningTest(run.output) ?? "(test run)",
-      message: reason,
-    }];
-    if (run.timedOut) {
-      const reason = `killed after the ${
-        options.timeoutMs ?? 30_000
-      } ms timeout (an endless loop, or a test waiting for something that never comes)`;
-      return {
-        ...common,
-        status: "timeout",
-        failed: 1,
-        failures: abnormal(reason),
-        durationMs: elapsed(),
-        reason,
-      };
-    }
-    if (run.rssExceeded) {
-      const reason = `killed: resident memory passed ${
-        options.rssLimitMb ?? memoryMb * 2 + 384
-      } MiB`;
-      return {
-        ...common,
-        status: "crashed",
-        failed: 1,
-        failures: abnormal(reason),
-        durationMs: elapsed(),
-        reason,
-      };
-    }
-    if (run.signal !== null || (run.code !== 0 && run.code !== 1)) {
-      const oom = /heap limit|out of memory/i.test(run.output);
-      const reason = oom
-        ? `out of memory: the ${memoryMb} MiB heap limit was reached`
-        : `deno test died (exit ${run.code}${
-          run.signal ? `, ${run.signal}` : ""
-        })`;
-      return {
-        ...common,
-        status: "crashed",
-        failed: failures.length + 1,
-        failures: [...failures, ...abnormal(reason)],
-        durationMs: elapsed(),
-        reason,
-      };
-    }
-    if (run.code === 0) {
-      return {
-        ...common,
-        status: "passed",
-        failed: 0,
-        failures: [],
-        durationMs: elapsed(),
-      };
-    }
-    if (failures.length === 0) failures.push(...failuresFromOutput(run.output));
-    return {
-      ...common,
-      status: "failed",
-      failed: failures.length,
-      failures,
       durationMs: elapsed(),
     };
   } finally {
@@ -410,138 +368,6 @@ async function scanWorkspace(root: string): Promise<Scan> {
   return { files, refused };
 }
 
-interface InfoModule {
-  specifier: string;
-  kind?: string;
-  local?: string;
-  error?: string;
-  dependencies?: {
-    specifier: string;
-    code?: { specifier?: string; error?: string };
-    type?: { specifier?: string; error?: string };
-  }[];
-}
-
-/** Runs `deno info --json` on each test file and refuses what lies outside. */
-async function checkGraph(
-  deno: string,
-  root: string,
-  testFiles: string[],
-  env: Record<string, string>,
-  allowedBuiltins: readonly string[],
-  signal: AbortSignal | undefined,
-  timeoutMs: number,
-): Promise<{ refused: RefusedModule[] }> {
-  const refused = new Map<string, RefusedModule>();
-  const refuse = (specifier: string, reason: string) => {
-    if (!refused.has(specifier)) refused.set(specifier, { specifier, reason });
-  };
-  for (const file of testFiles) {
-    const result = await new Deno.Command(deno, {
-      args: [
-        "info",
-        "--json",
-        "--no-config",
-        "--no-lock",
-        "--no-remote",
-        "--no-npm",
-        // "./" keeps a file name from being read as a flag; "--" would make
-        // `deno info` print its general info and skip the graph.
-        `./${file}`,
-      ],
-      cwd: root,
-      env,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.any([
-        ...(signal ? [signal] : []),
-        AbortSignal.timeout(timeoutMs),
-      ]),
-    }).output();
-    signal?.throwIfAborted();
-    if (result.signal !== null) {
-      refuse(file, `the module graph check was killed (${result.signal})`);
-      continue;
-    }
-    let graph: { roots?: string[]; modules?: InfoModule[] };
-    try {
-      graph = JSON.parse(new TextDecoder().decode(result.stdout));
-      // Fail closed: a reply without this file's graph proves nothing.
-      const rootUrl = pathToFileURL(join(root, file)).href;
-      if (!graph.roots?.includes(rootUrl) || !graph.modules?.length) {
-        throw new Error("no module graph");
-      }
-    } catch {
-      refuse(
-        file,
-        `the module graph could not be read: ${
-          stripAnsi(new TextDecoder().decode(result.stderr)).trim().slice(
-            0,
-            500,
-          )
-        }`,
-      );
-      continue;
-    }
-    for (const module of graph.modules ?? []) {
-      const reason = await judgeSpecifier(
-        module.specifier,
-        module.kind,
-        root,
-        allowedBuiltins,
-      );
-      if (reason) refuse(module.specifier, reason);
-      else if (module.error && !module.specifier.startsWith("file:")) {
-        refuse(module.specifier, module.error);
-      }
-      for (const dep of module.dependencies ?? []) {
-        for (const resolved of [dep.code, dep.type]) {
-          if (!resolved) continue;
-          if (resolved.error) {
-            refuse(dep.specifier, `unresolvable import: ${resolved.error}`);
-          } else if (resolved.specifier) {
-            const why = await judgeSpecifier(
-              resolved.specifier,
-              undefined,
-              root,
-              allowedBuiltins,
-            );
-            if (why) refuse(resolved.specifier, why);
-          }
-        }
-      }
-    }
-  }
-  return { refused: [...refused.values()] };
-}
-
-async function judgeSpecifier(
-  specifier: string,
-  kind: string | undefined,
-  root: string,
-  allowedBuiltins: readonly string[],
-): Promise<string | null> {
-  if (specifier.startsWith("node:") || kind === "node") {
-    return allowedBuiltins.includes(specifier)
-      ? null
-      : `Node built-in not allowed (allowed: ${allowedBuiltins.join(", ")})`;
-  }
-  if (!specifier.startsWith("file:")) {
-    const scheme = specifier.split(":")[0] ?? specifier;
-    return `${scheme}: modules are not allowed; only files inside the workspace`;
-  }
-  let path: string;
-  try {
-    path = fileURLToPath(specifier);
-  } catch {
-    return "invalid file URL";
-  }
-  const real = await Deno.realPath(path).catch(() => path);
-  return isInside(root, real) ? null : "file outside the workspace";
-}
-
 interface SpawnResult {
   code: number | null;
   signal: string | null;
@@ -561,6 +387,8 @@ async function spawnLimited(
     timeoutMs: number;
     rssLimitMb: number;
     maxOutputChars: number;
+    /** Sees every decoded chunk of each stream, before any truncation. */
+    onText?: (text: string, stream: "stdout" | "stderr") => void;
     signal?: AbortSignal;
   },
 ): Promise<SpawnResult> {
@@ -606,8 +434,8 @@ async function spawnLimited(
   try {
     const half = Math.floor(opts.maxOutputChars / 2);
     const [stdout, stderr, status] = await Promise.all([
-      collect(child.stdout, half),
-      collect(child.stderr, half),
+      collect(child.stdout, half, (t) => opts.onText?.(t, "stdout")),
+      collect(child.stderr, half, (t) => opts.onText?.(t, "stderr")),
       child.status,
     ]);
     exited = true;
@@ -645,6 +473,7 @@ function readRssKb(pid: number): number | null {
 async function collect(
   stream: ReadableStream<Uint8Array>,
   limit: number,
+  onText: (text: string) => void,
 ): Promise<{ text: string; truncated: boolean }> {
   const decoder = new TextDecoder();
   const headLimit = Math.ceil(limit / 2);
@@ -654,6 +483,7 @@ async function collect(
   let dropped = 0;
   for await (const chunk of stream) {
     let text = decoder.decode(chunk, { stream: true });
+    onText(text);
     if (head.length < headLimit) {
       const room = headLimit - head.length;
       head += text.slice(0, room);
@@ -666,7 +496,9 @@ async function collect(
       tail = tail.slice(tail.length - tailLimit);
     }
   }
-  tail += decoder.decode();
+  const rest = decoder.decode();
+  if (rest) onText(rest);
+  tail += rest;
   if (dropped === 0) return { text: head + tail, truncated: false };
   return {
     text: `${head}\n[... ${dropped} characters cut ...]\n${tail}`,
@@ -694,117 +526,4 @@ async function readCapped(path: string, maxBytes: number): Promise<string> {
   } finally {
     file.close();
   }
-}
-
-interface JunitCase {
-  name: string;
-  file: string;
-  outcome: "passed" | "failed" | "ignored";
-  message: string;
-}
-
-/** Parses the JUnit XML that `deno test --junit-path` writes. */
-export function parseJunit(xml: string): JunitCase[] {
-  const cases: JunitCase[] = [];
-  const re = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
-  for (const match of xml.matchAll(re)) {
-    const attrs = parseAttributes(match[1] ?? "");
-    const body = match[3] ?? "";
-    const name = attrs.get("name") ?? "(unnamed)";
-    const file = (attrs.get("classname") ?? "").replace(/^\.\//, "");
-    const failure = /<(failure|error)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/.exec(
-      body,
-    );
-    if (failure) {
-      const text = unescapeXml(failure[3] ?? "").trim() ||
-        (parseAttributes(failure[2] ?? "").get("message") ?? "");
-      cases.push({
-        name,
-        file,
-        outcome: "failed",
-        message: cap(text, MAX_MESSAGE),
-      });
-    } else if (/<skipped\b/.test(body)) {
-      cases.push({ name, file, outcome: "ignored", message: "" });
-    } else {
-      cases.push({ name, file, outcome: "passed", message: "" });
-    }
-  }
-  return cases;
-}
-
-function parseAttributes(source: string): Map<string, string> {
-  const attrs = new Map<string, string>();
-  for (const m of source.matchAll(/([\w:-]+)="([^"]*)"/g)) {
-    attrs.set(m[1] ?? "", unescapeXml(m[2] ?? ""));
-  }
-  return attrs;
-}
-
-function unescapeXml(text: string): string {
-  return text.replace(
-    /&(?:(lt|gt|amp|quot|apos)|#(\d+)|#x([0-9a-fA-F]+));/g,
-    (
-      _,
-      named: string | undefined,
-      dec: string | undefined,
-      hex: string | undefined,
-    ) => {
-      if (named) {
-        return { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" }[
-          named as "lt"
-        ];
-      }
-      const code = dec ? Number(dec) : parseInt(hex ?? "0", 16);
-      return code <= 0x10ffff ? String.fromCodePoint(code) : "\uFFFD";
-    },
-  );
-}
-
-/** The test the pretty reporter announced last without a result ("name ..."). */
-function runningTest(output: string): string | undefined {
-  const lines = output.split("\n");
-  for (let k = lines.length - 1; k >= 0; k--) {
-    const m = /^(.+?) \.\.\.$/.exec(lines[k]!.trimEnd());
-    if (m) return m[1]!.trim();
-  }
-  return undefined;
-}
-
-/** Turns a load, type-check or uncaught error in the output into failures. */
-function failuresFromOutput(output: string): TestFailure[] {
-  if (/Type checking failed|error: TS\d+|TS\d+ \[ERROR\]/.test(output)) {
-    const lines = output.split("\n").filter((l) => !/^\s*(info|hint):/.test(l));
-    const start = lines.findIndex((l) => /TS\d+/.test(l));
-    return [{
-      name: "type check",
-      message: cap(
-        lines.slice(Math.max(start, 0)).join("\n").trim(),
-        MAX_MESSAGE,
-      ),
-    }];
-  }
-  const uncaught = [...output.matchAll(/^\.\/(\S+) \(uncaught error\)$/gm)];
-  const errors = /\n ERRORS \n([\s\S]*?)(?:\n FAILURES \n|$)/.exec(output);
-  if (uncaught.length > 0) {
-    return uncaught.map((m) => ({
-      name: `${m[1]} (uncaught error)`,
-      file: m[1] ?? "",
-      message: cap((errors?.[1] ?? output).trim(), MAX_MESSAGE),
-    }));
-  }
-  const error = /^error: [\s\S]*/m.exec(output);
-  return [{
-    name: "module load",
-    message: cap((error?.[0] ?? output).trim(), MAX_MESSAGE),
-  }];
-}
-
-function cap(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}\n[... cut ...]`;
-}
-
-function stripAnsi(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
 }

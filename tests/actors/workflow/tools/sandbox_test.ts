@@ -2,38 +2,9 @@ import { assert } from "../../../deps.ts";
 import { createWorkspace } from "../../../../actors/workflow/tools/workspace.ts";
 import {
   runTests,
-  type RunTestsOptions,
-  type TestReport,
   UnsupportedLanguageError,
 } from "../../../../actors/workflow/tools/sandbox.ts";
-
-// Generous timeouts: runs take ~0.1 s, but a loaded 2-core machine can stretch
-// them; only the endless-loop test relies on the timeout firing.
-const FAST: RunTestsOptions = {
-  timeoutMs: 20_000,
-  memoryMb: 128,
-  check: false,
-};
-
-/** Writes `files` into a fresh workspace, runs its tests, removes it. */
-async function sandboxed(
-  files: Record<string, string>,
-  options: RunTestsOptions = FAST,
-): Promise<TestReport> {
-  const dir = await Deno.makeTempDir({ prefix: "sandbox-test-" });
-  try {
-    for (const [path, content] of Object.entries(files)) {
-      const full = `${dir}/${path}`;
-      await Deno.mkdir(full.slice(0, full.lastIndexOf("/")), {
-        recursive: true,
-      });
-      await Deno.writeTextFile(full, content);
-    }
-    return await runTests(dir, options);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { FAST, sandboxed } from "./_sandbox_support.ts";
 
 /** A suite whose only test does `body`; the test must fail inside the sandbox. */
 async function assertDeniedInside(body: string, denial: RegExp): Promise<void> {
@@ -164,7 +135,7 @@ Deno.test("remote, npm, jsr and data imports are refused", async () => {
   const report = await sandboxed({
     "remote_test.ts": `import "https://example.com/x.ts";
 import "npm:left-pad";
-import "jsr:@std/assert";
+import "jsr:@std/fs";
 import "data:text/javascript,export default 1";
 Deno.test("x", () => {});
 `,
@@ -175,7 +146,7 @@ Deno.test("x", () => {});
     const s of [
       "https://example.com/x.ts",
       "npm:left-pad",
-      "jsr:@std/assert",
+      "jsr:@std/fs",
       "data:text/javascript,export default 1",
     ]
   ) {
