@@ -238,6 +238,40 @@ export interface ActorStateTable {
   updated_at: Timestamp;
 }
 
+/** actor_mailboxes: per actor, the PostgreSQL transport's seq counter and lease. */
+export interface ActorMailboxesTable {
+  kind: string;
+  id: string;
+  next_seq: Generated<number>;
+  fence: Generated<number>;
+  lease_node: string | null;
+  lease_expires_at: number | null;
+  owed: Generated<boolean>;
+}
+
+/** actor_messages: mailbox entries of the PostgreSQL transport. */
+export interface ActorMessagesTable {
+  kind: string;
+  id: string;
+  seq: number;
+  envelope: JsonColumn;
+}
+
+/** actor_reminders: delayed posts of the PostgreSQL transport. */
+export interface ActorRemindersTable {
+  id: Generated<number>;
+  deliver_at: number;
+  envelope: JsonColumn;
+}
+
+/** actor_replies: replies too large for a NOTIFY payload. */
+export interface ActorRepliesTable {
+  id: Generated<number>;
+  node: string;
+  reply: JsonColumn;
+  created_at: Generated<Timestamp>;
+}
+
 /** dead_letters: messages that failed too often. */
 export interface DeadLettersTable {
   id: Generated<number>;
@@ -264,6 +298,10 @@ export interface Schema {
   audit_logs: AuditLogsTable;
   actor_state: ActorStateTable;
   dead_letters: DeadLettersTable;
+  actor_mailboxes: ActorMailboxesTable;
+  actor_messages: ActorMessagesTable;
+  actor_reminders: ActorRemindersTable;
+  actor_replies: ActorRepliesTable;
 }
 
 /** A Kysely instance (or transaction) over {@link Schema}. */
@@ -308,4 +346,8 @@ export const TABLES: readonly (keyof Schema)[] = [
   "users",
   "actor_state",
   "dead_letters",
+  "actor_messages",
+  "actor_mailboxes",
+  "actor_reminders",
+  "actor_replies",
 ];
