@@ -14,7 +14,7 @@ import {
   mailboxPrefix,
   seqKey,
 } from "./_kv_keys.ts";
-import { listAll, retryLocked } from "./_kv_retry.ts";
+import { isClosedError, listAll, retryLocked } from "./_kv_retry.ts";
 
 /** Acked mailbox entries are deleted once this many seqs have piled up. */
 const ACK_BATCH = 200;
@@ -98,6 +98,15 @@ export class KvLease implements Lease {
    * store's last seq, so the next holder skips and deletes them.
    */
   async ack(uptoSeq: number): Promise<void> {
+    try {
+      await this.#ack(uptoSeq);
+    } catch (error) {
+      // KV closed under the lease: the next holder deletes what is left.
+      if (!isClosedError(error)) throw error;
+    }
+  }
+
+  async #ack(uptoSeq: number): Promise<void> {
     if (uptoSeq > this.#floor) this.#floor = uptoSeq;
     if (uptoSeq > this.#acked) this.#acked = uptoSeq;
     this.#deps.forget(this.target, uptoSeq);
@@ -105,6 +114,16 @@ export class KvLease implements Lease {
   }
 
   async renew(): Promise<boolean> {
+    try {
+      return await this.#renew();
+    } catch (error) {
+      // KV closed under the lease: it is as good as lost.
+      if (isClosedError(error)) return false;
+      throw error;
+    }
+  }
+
+  async #renew(): Promise<boolean> {
     if (this.#released) return false;
     const value: LeaseValue = {
       node: this.#deps.node,
@@ -129,8 +148,21 @@ export class KvLease implements Lease {
    * post changes it), and returns true; otherwise keeps the lease and returns
    * false. With `force`: always gives it up; a non-empty mailbox gets a
    * wake-up and false is returned. A lease already taken over returns true.
+   * If the KV is closed under it (its node is stopping), release stops
+   * quietly and returns true: the lease is left to expire, as after a crash,
+   * and its watch wakes the actor elsewhere.
    */
   async release(force = false): Promise<boolean> {
+    try {
+      return await this.#release(force);
+    } catch (error) {
+      if (!isClosedError(error)) throw error;
+      this.#released = true;
+      return true;
+    }
+  }
+
+  async #release(force: boolean): Promise<boolean> {
     if (this.#released) return true;
     const { kv } = this.#deps;
     const key = leaseKey(this.target);

@@ -17,6 +17,12 @@ export function isLockedError(error: unknown): boolean {
     );
 }
 
+/** True when the KV handle was closed under an operation (Deno answers `BadResource`). */
+export function isClosedError(error: unknown): boolean {
+  return error instanceof Error &&
+    (error.name === "BadResource" || /closed/i.test(error.message));
+}
+
 /** Runs `fn`, trying again with a short random backoff while the KV file is locked. */
 export async function retryLocked<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 0;; attempt++) {

@@ -73,7 +73,7 @@ import {
   wakeMessage,
 } from "./_kv_keys.ts";
 import { KvLease, type LeaseDeps } from "./_kv_lease.ts";
-import { listAll, retryLocked } from "./_kv_retry.ts";
+import { isClosedError, listAll, retryLocked } from "./_kv_retry.ts";
 
 /** Options of {@linkcode KvTransport}. */
 export interface KvTransportOptions {
@@ -381,8 +381,11 @@ export class KvTransport implements Transport {
       throw new RuntimeError("KvTransport is already listening");
     }
     this.#handlers = handlers;
-    // The promise ends when the owner closes the KV.
-    this.#kv.listenQueue((raw) => this.#onQueue(raw)).catch(() => {});
+    // The promise ends when the owner closes the KV. Each delivery is tracked
+    // so that close() waits for the ones in flight.
+    this.#kv.listenQueue((raw) => this.#track(this.#onQueue(raw))).catch(
+      () => {},
+    );
     this.#schedulePoll(0);
   }
 
@@ -903,11 +906,6 @@ function mapKvError(error: unknown, groups: Group[]): unknown {
     );
   }
   return error;
-}
-
-function isClosedError(error: unknown): boolean {
-  return error instanceof Error &&
-    (error.name === "BadResource" || /closed/i.test(error.message));
 }
 
 function backoff(attempt: number): Promise<void> {

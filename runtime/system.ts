@@ -38,6 +38,7 @@ import {
 import { IdleTracker } from "./_idle.ts";
 import { LocalActivation } from "./_local.ts";
 import { mergePolicy } from "./_supervision.ts";
+import { rootedClock, type RootRunner, rootRunner } from "./_root.ts";
 
 /** Options of {@linkcode ActorSystem}. */
 export interface ActorSystemOptions {
@@ -295,14 +296,19 @@ class Core implements Host {
   #flushing: Promise<void> | undefined;
   #listening = false;
   #shutdown: Promise<void> | undefined;
+  /** Runs work in the context the system was built in (see _root.ts). */
+  readonly #root: RootRunner;
 
   constructor(options: ActorSystemOptions) {
-    this.clock = options.clock ?? realClock;
+    this.#root = rootRunner();
+    // Timers (actor timers, local reminders, renewals, ask timeouts, idle
+    // sweeps) fire in the root context, not in the one that set them.
+    this.clock = rootedClock(options.clock ?? realClock, this.#root);
     this.store = options.store ?? new MemoryStateStore();
     this.#ownsTransport = options.transport === undefined;
     this.transport = options.transport ??
       new MemoryTransport({
-        clock: this.clock,
+        clock: options.clock ?? realClock,
         ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
       });
     this.random = options.random ?? Math.random;
@@ -385,9 +391,12 @@ class Core implements Host {
     this.#ready.push(activation);
     if (!this.#runQueued) {
       this.#runQueued = true;
-      queueMicrotask(this.#runReady);
+      queueMicrotask(this.#runReadyAtRoot);
     }
   }
+
+  /** Local turns run in the root context, whoever scheduled them. */
+  #runReadyAtRoot = (): void => this.#root(this.#runReady);
 
   #runReady = (): void => {
     const ready = this.#ready;
@@ -406,7 +415,7 @@ class Core implements Host {
       if (i >= 4096 && i < ready.length - 1) {
         // Many actors keep each other busy: let timers and I/O in.
         this.#ready = ready.slice(i + 1);
-        setTimeout(this.#runReady, 0);
+        setTimeout(this.#runReadyAtRoot, 0);
         return;
       }
     }
@@ -445,7 +454,8 @@ class Core implements Host {
     return new Promise((resolve, reject) => {
       this.#outbox.push({ out, resolve, reject });
       if (this.#flushing === undefined) {
-        this.#flushing = this.#flush();
+        // The transport's local wake-ups start from the flush's context.
+        this.#flushing = this.#root(() => this.#flush());
       }
     });
   }
@@ -601,7 +611,12 @@ class Core implements Host {
   start(): void {
     if (this.#listening || this.stopping) return;
     this.#listening = true;
-    this.transport.listen({ wake: this.wake, reply: this.#onReply });
+    // Whatever context the transport calls from (a poster's flush, a queue
+    // listener), activations start and replies settle from the root context.
+    this.transport.listen({
+      wake: (target) => this.#root(() => this.wake(target)),
+      reply: (reply) => this.#root(() => this.#onReply(reply)),
+    });
   }
 
   shutdown(): Promise<void> {

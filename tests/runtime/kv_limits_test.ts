@@ -51,11 +51,15 @@ async function withKv(
   }
 }
 
-function listen(node: Node, onWake?: (target: Address) => void): void {
+function listen(
+  node: Node,
+  onWake?: (target: Address) => void | Promise<void>,
+): void {
   node.transport.listen({
+    // The handler's promise goes back to the transport, which waits for it on close.
     wake(target) {
       node.wakes.push(addressKey(target));
-      onWake?.(target);
+      return onWake?.(target);
     },
     reply() {},
   });
@@ -330,5 +334,50 @@ Deno.test("a post from another process that does not listen reaches a listening 
       () => listener.wakes.includes(addressKey(A)),
       "the listener's wake-up",
     );
+  });
+});
+
+Deno.test("close waits for a queue wake-up's handler still draining, so closing the KV right after throws nowhere", async () => {
+  await withKv(async (open) => {
+    const node = await open({ nodeId: "closing" });
+    let started = false;
+    let finished = false;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => release = resolve);
+    listen(node, async (target) => {
+      const lease = await node.transport.acquire(target, 10_000);
+      if (!lease) return;
+      started = true;
+      await gate;
+      await lease.release();
+      finished = true;
+    });
+    // A wake-up as the KV queue delivers it (no local post that wakes at once).
+    await node.kv.enqueue({ troupe: 1, t: "wake", kind: A.kind, id: A.id });
+    await waitFor(() => started, "the handler to take the lease");
+    const closing = node.transport.close();
+    let closed = false;
+    closing.then(() => closed = true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(closed, false, "close returned while a drain was in flight");
+    release();
+    await closing;
+    assert.equal(finished, true);
+    node.kv.close();
+  });
+});
+
+Deno.test("a lease whose KV was closed under it stops quietly: release and ack resolve, renew says lost", async () => {
+  await withKv(async (open) => {
+    const node = await open({ nodeId: "gone" });
+    await node.transport.post([msg(A)]);
+    const lease = await node.transport.acquire(A, 10_000);
+    assert.ok(lease);
+    const [first] = await lease.read(0, 10);
+    await node.transport.close();
+    node.kv.close();
+    await lease.ack(first!.seq);
+    assert.equal(await lease.renew(), false);
+    assert.equal(await lease.release(), true);
   });
 });

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { z } from "zod";
 import {
   type ActorContext,
@@ -547,6 +548,83 @@ export function systemConformance(
       },
     );
   }
+
+  test(
+    "a turn never runs in the async context of the turn that caused it (tells, timers, reminders, local and durable)",
+    async (env, systems) => {
+      // A library keeping per-call state in AsyncLocalStorage (LangGraph does)
+      // must not see the sender's store in the receiver's turn.
+      const als = new AsyncLocalStorage<string>();
+      const seen = new Map<string, string | undefined>();
+      type ObsMsg = { type: "seen"; via: string };
+      const observer = (kind: string, durable: boolean) =>
+        defineActor<number, ObsMsg>({
+          kind,
+          durable,
+          initialState: () => 0,
+          receive(_ctx, n, msg) {
+            seen.set(msg.via, als.getStore() ?? "clean");
+            return n + 1;
+          },
+        });
+      type SendMsg =
+        | { type: "go" }
+        | { type: "timer" }
+        | { type: "reminder" };
+      const sender = (kind: string, durable: boolean) =>
+        defineActor<number, SendMsg>({
+          kind,
+          durable,
+          initialState: () => 0,
+          async receive(ctx, n, msg) {
+            if (msg.type !== "go") {
+              seen.set(`${kind} ${msg.type}`, als.getStore() ?? "clean");
+              return n;
+            }
+            await als.run(`${kind}'s turn`, async () => {
+              await ctx.ref<ObsMsg>("obs-durable", "o").tell({
+                type: "seen",
+                via: `${kind} tell to durable`,
+              });
+              await ctx.ref<ObsMsg>("obs-local", "o").tell({
+                type: "seen",
+                via: `${kind} tell to local`,
+              });
+              ctx.setTimer("t", { type: "timer" }, 10);
+              await ctx.remind({ type: "reminder" }, 20);
+            });
+            return n + 1;
+          },
+        });
+      const h = harness(env, [
+        observer("obs-durable", true),
+        observer("obs-local", false),
+        sender("send-durable", true),
+        sender("send-local", false),
+      ]);
+      systems.push(h.system);
+      await h.system.ref<SendMsg>("send-durable", "s").tell({ type: "go" });
+      await h.system.ref<SendMsg>("send-local", "s").tell({ type: "go" });
+      await until(() => seen.size >= 4, "the tells");
+      await env.clock.advance(10);
+      await env.clock.advance(10);
+      const expected = [
+        "send-durable tell to durable",
+        "send-durable tell to local",
+        "send-durable timer",
+        "send-durable reminder",
+        "send-local tell to durable",
+        "send-local tell to local",
+        "send-local timer",
+        "send-local reminder",
+      ];
+      await until(() => seen.size === expected.length, "every turn");
+      assert.deepEqual(
+        Object.fromEntries([...seen].sort()),
+        Object.fromEntries(expected.map((k) => [k, "clean"]).sort()),
+      );
+    },
+  );
 
   test("a reminder survives a system restart", async (env, systems) => {
     type Msg = { type: "schedule" } | { type: "ping" } | { type: "get" };
