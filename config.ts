@@ -69,6 +69,18 @@ export const configSchema = z.object({
   OLLAMA_TIMEOUT_MS: positiveInt.default(120_000).describe(
     "timeout of one model call",
   ),
+  OLLAMA_NUM_CTX: positiveInt.default(8192).describe(
+    "context window of the code model, in tokens (Ollama's num_ctx)",
+  ),
+  OLLAMA_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2).describe(
+    "sampling temperature of the code model",
+  ),
+  OLLAMA_KEEP_ALIVE: z.string().regex(
+    /^-?\d+(?:\.\d+)?(?:ms|s|m|h)?$/,
+    'a duration like "5m", "1h", "300" (seconds), "0" (unload at once) or "-1" (keep loaded)',
+  ).default("5m").describe(
+    "how long Ollama keeps the model loaded after a call",
+  ),
   BUILD_TEST_RETRIES: z.coerce.number().int().min(0).max(10).default(3)
     .describe("generate -> test rounds after the first"),
   SANDBOX_TIMEOUT_MS: positiveInt.default(30_000).describe(

@@ -158,6 +158,11 @@ export async function startPlatform(
       embedModel: config.OLLAMA_EMBED_MODEL,
       dimensions: config.EMBED_DIMENSIONS,
       timeoutMs: config.OLLAMA_TIMEOUT_MS,
+      modelOptions: {
+        num_ctx: config.OLLAMA_NUM_CTX,
+        temperature: config.OLLAMA_TEMPERATURE,
+      },
+      keepAlive: config.OLLAMA_KEEP_ALIVE,
       observe: (observation) => recordLlmRequest(metrics, observation),
     });
     const vector = openVectorStore({

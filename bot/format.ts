@@ -71,6 +71,10 @@ export type BuildNotice =
     readonly attempt: number;
     readonly passed: number;
     readonly failed: number;
+    /** The run's status ("passed", "failed", "refused", "timeout", ...). */
+    readonly status?: string;
+    /** Why the run did not pass, as the sandbox says (refused imports, timeout ...). */
+    readonly reason?: string;
     /** A short excerpt of the failure output, if any. */
     readonly output?: string;
   }
@@ -178,12 +182,17 @@ export function formatNotice(notice: BuildNotice): string {
         escapeHtml(notice.language)
       }). I will tell you how it goes.`;
     case "build_tests": {
-      const verdict = notice.failed === 0
+      const notRun = notice.status !== undefined &&
+        notice.status !== "passed" && notice.status !== "failed";
+      const verdict = notRun
+        ? `⛔ ${escapeHtml(notice.status ?? "")}`
+        : notice.failed === 0
         ? `✅ all ${notice.passed} passed`
         : `❌ ${notice.failed} failed, ${notice.passed} passed`;
       const lines = [
         `🧪 Tests of ${project} (${id}), round ${notice.attempt}: ${verdict}`,
       ];
+      if (notice.reason) lines.push(`Why: ${escapeHtml(notice.reason)}`);
       if (notice.failed > 0 && notice.output) {
         lines.push(
           `<pre>${escapeHtml(truncate(notice.output.trim(), 1500))}</pre>`,

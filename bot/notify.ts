@@ -33,6 +33,8 @@ interface TestsData {
   failed?: number;
   status?: string;
   output?: string;
+  /** Why the run did not pass (the sandbox's reason, refused imports). */
+  reason?: string;
 }
 
 /**
@@ -96,6 +98,8 @@ export function noticesFor(
         attempt: data.attempt ?? 1,
         passed: data.passed ?? 0,
         failed: data.failed ?? 0,
+        ...(data.status ? { status: data.status } : {}),
+        ...(data.reason ? { reason: data.reason } : {}),
         ...(data.output ? { output: data.output } : {}),
       });
     }

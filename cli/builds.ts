@@ -199,9 +199,7 @@ export const build: Command = async (args, { config, write }) => {
     } else if (event === "tokens" && typeof details.count === "number") {
       tokens = details.count;
     } else if (event === "tests") {
-      const line = `tests: ${details.passed ?? 0} passed, ${
-        details.failed ?? 0
-      } failed`;
+      const line = testsLine(details);
       if (interactive) {
         Deno.stdout.writeSync(encoder.encode(`\r\x1b[2K${line}\n`));
       } else write(line);
@@ -268,3 +266,25 @@ export const builds: Command = async (args, { config, write }) => {
   }))));
   return 0;
 };
+
+/**
+ * The progress line of a `tests` event: counts, the status when it is not a
+ * plain pass or fail, and the sandbox's reason (refused imports, timeout ...).
+ *
+ * @example
+ * ```ts
+ * import { testsLine } from "./builds.ts";
+ * testsLine({ status: "refused", passed: 0, failed: 0, reason: "imports refused: npm:lodash" });
+ * // "tests: refused (0 passed, 0 failed): imports refused: npm:lodash"
+ * ```
+ */
+export function testsLine(details: Record<string, unknown>): string {
+  const counts = `${details.passed ?? 0} passed, ${details.failed ?? 0} failed`;
+  const status = typeof details.status === "string" ? details.status : "";
+  const head = status && status !== "passed" && status !== "failed"
+    ? `tests: ${status} (${counts})`
+    : `tests: ${counts}`;
+  return typeof details.reason === "string" && details.reason
+    ? `${head}: ${details.reason}`
+    : head;
+}

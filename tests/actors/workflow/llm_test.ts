@@ -201,3 +201,27 @@ Deno.test("health lists the models and names the missing ones", async () => {
   assert.equal(down.ok, false);
   assert.match(down.error ?? "", /ollama serve/);
 });
+
+Deno.test("generate sends format, the call's model, options and keep_alive to Ollama", async () => {
+  await using ollama = await startFakeOllama({
+    models: ["qwen2.5-coder:7b", "llama3:8b", "nomic-embed-text"],
+  });
+  const model = createModelClient({
+    host: ollama.url,
+    model: "qwen2.5-coder:7b",
+    embedModel: "nomic-embed-text",
+    dimensions: 768,
+    modelOptions: { num_ctx: 8192, temperature: 0.2 },
+    keepAlive: "10m",
+  });
+  const schema = { type: "object", properties: { a: { type: "number" } } };
+  await model.generate([{ role: "user", content: "hi" }], {
+    format: schema,
+    model: "llama3:8b",
+  });
+  const body = ollama.requests.find((r) => r.endpoint === "chat")?.body;
+  assert.deepEqual(body.format, schema);
+  assert.equal(body.model, "llama3:8b");
+  assert.deepEqual(body.options, { num_ctx: 8192, temperature: 0.2 });
+  assert.equal(body.keep_alive, "10m");
+});

@@ -104,3 +104,33 @@ Deno.test("a retry prompt carries the previous files and the failures", () => {
   );
   assert.equal(generationPrompt(INPUT).length, 2);
 });
+
+Deno.test("a retry prompt after refused imports names them and the sandbox's reason", () => {
+  const files = parseGeneration(GOOD_CODE, "typescript");
+  assert.ok(files.ok);
+  const messages = generationPrompt({
+    ...INPUT,
+    files: files.value,
+    attempts: 1,
+    testReport: {
+      status: "refused",
+      passed: 0,
+      failed: 0,
+      ignored: 0,
+      durationMs: 10,
+      failures: [],
+      output: "",
+      outputTruncated: false,
+      testFiles: ["stack_test.ts"],
+      reason: "imports outside the workspace are not allowed",
+      refusedModules: [{ specifier: "npm:lodash", reason: "npm: is refused" }],
+      allowedBuiltins: ["node:assert"],
+      exitCode: null,
+      signal: null,
+    },
+  });
+  const last = messages.at(-1)?.content ?? "";
+  assert.match(last, /refused \(0 passed, 0 failed\): imports outside/);
+  assert.match(last, /npm:lodash: npm: is refused/);
+  assert.match(last, /node:assert/);
+});
