@@ -161,3 +161,16 @@ Deno.test("x", () => { assertEquals(1, ; });
     /^module load failed: SyntaxError: Expression expected/,
   );
 });
+
+Deno.test("exiting through the runtime's internal ops, bypassing Deno.exit, still crashes the run", async () => {
+  const report = await sandboxed({
+    "a_test.ts": `Deno.test("passes", () => {});
+Deno.test("fails", () => { throw new Error("x"); });
+// deno-lint-ignore no-explicit-any
+const core = (Deno as any)[(Deno as any).internal].core;
+setTimeout(() => core.ops.op_test_isolate_exit(0), 0);
+`,
+  });
+  assert.equal(report.status, "crashed", report.output);
+  assert.match(report.reason ?? "", /a_test\.ts called Deno\.exit\(0\)/);
+});
