@@ -6,9 +6,17 @@
  * Static imports (and literal dynamic imports) are resolved by Deno before
  * permissions apply, so the module graph is checked first with
  * `deno info --json`: every module must be a `file:` URL inside the workspace,
- * or a Node built-in from {@linkcode ALLOWED_NODE_BUILTINS}. Anything else
- * (npm:, jsr:, http(s):, data:, other node: modules, files outside) is refused
- * and nothing runs.
+ * a Node built-in from {@linkcode ALLOWED_NODE_BUILTINS}, or one of the std
+ * assertion modules (`@std/assert`, `@std/expect`, `@std/testing/bdd` in
+ * their `jsr:`, bare and deno.land forms), which a generated import map sends
+ * to the compat modules in `./sandbox_compat/` (see `./sandbox_imports.ts`).
+ * Anything else (npm:, other jsr: or http(s): modules, data:, other node:
+ * modules, files outside) is refused, named in `reason`, and nothing runs.
+ *
+ * The status comes from the runner's own evidence, not from anything the
+ * tests print or do (see `./sandbox_results.ts`): "passed" needs a complete
+ * JUnit report in which at least one test ran and every registered test
+ * passed. Whenever the status is not "passed", `reason` says why in one line.
  *
  * @example
  * ```ts
@@ -64,7 +72,12 @@ export interface TestReport {
   outputTruncated: boolean;
   /** Test files run, relative to the workspace. */
   testFiles: string[];
-  /** One line on why the status is not simply the test outcome. */
+  /**
+   * One line on why the status is not "passed" (always set then): the refused
+   * import and its file, "timeout after N ms", "crashed: …" with the exit code
+   * or signal and the last lines, "out of memory", "no tests found in …",
+   * "N of M failed; first: <test>: <message>", "type check failed: …".
+   */
   reason?: string;
   /** Set when status is "refused". */
   refusedModules?: RefusedModule[];

@@ -418,7 +418,10 @@ function failedReason(
   if (!first) return "failed: deno test reported a failure";
   // The message's head: its first lines up to the code frame or stack.
   const head: string[] = [];
-  for (const line of first.message.split("\n")) {
+  const messageLines = first.message.split("\n");
+  for (const [i, line] of messageLines.entries()) {
+    // Stop at the code frame (a source line over a caret) or the stack.
+    if (/^\s*\^/.test(messageLines[i + 1] ?? "")) break;
     if (/^\s+at |^\s*\^|^\s*$/.test(line)) {
       if (head.length > 0) break;
       continue;
@@ -429,8 +432,13 @@ function failedReason(
   const joined = head.join(" ");
   const message = joined.length <= 300 ? joined : `${joined.slice(0, 300)}…`;
   if (first.name === "type check") return `type check failed: ${message}`;
-  if (first.name === "module load" || first.name.endsWith("(uncaught error)")) {
-    return `failed: ${first.name}: ${message}`;
+  if (first.name === "module load") {
+    return `module load failed: ${message.replace(/^error: /, "")}`;
+  }
+  if (first.name.endsWith(" (uncaught error)")) {
+    return `uncaught error in ${first.file ?? first.name}: ${
+      message.replace(/^error: /, "")
+    }`;
   }
   return `${failures.length} of ${total} failed; first: ${first.name}: ${message}`;
 }
@@ -465,8 +473,9 @@ function failuresFromOutput(output: string): TestFailure[] {
       name: `${m[1]} (uncaught error)`,
       file: m[1] ?? "",
       message: cap(
-        (errors?.[1] ?? output).replace(/^\.\/\S+ \(uncaught error\)\n/, "")
-          .trim(),
+        (errors?.[1] ?? output).trim()
+          .replace(/^\.\/\S+ \(uncaught error\)\n/, "")
+          .replace(/^error: (?:\(in promise\) )?/, ""),
         MAX_MESSAGE,
       ),
     }));

@@ -194,6 +194,61 @@ function matchesObject(actual: unknown, expected: unknown): boolean {
   );
 }
 
+/** One recorded call of a {@linkcode fn} mock. */
+export interface MockCall {
+  /** The arguments it got. */
+  args: unknown[];
+  /** What it returned, unless it threw. */
+  result: { returned: unknown } | { threw: unknown };
+}
+
+const CALLS = Symbol("mock calls");
+
+/**
+ * A mock function that records its calls, as `fn` of `@std/expect`:
+ * `const f = fn((x: number) => x * 2); f(2); expect(f).toHaveBeenCalledWith(2);`.
+ */
+// deno-lint-ignore no-explicit-any
+export function fn<F extends (...args: any[]) => any>(
+  ...implementations: F[]
+): F {
+  const calls: MockCall[] = [];
+  const mock = function (this: unknown, ...args: unknown[]): unknown {
+    const impl = implementations.length > 1
+      ? implementations[Math.min(calls.length, implementations.length - 1)]
+      : implementations[0];
+    const call: MockCall = { args, result: { returned: undefined } };
+    calls.push(call);
+    try {
+      const value = impl?.apply(this, args);
+      call.result = { returned: value };
+      return value;
+    } catch (error) {
+      call.result = { threw: error };
+      throw error;
+    }
+  };
+  Object.defineProperty(mock, CALLS, { value: calls });
+  return mock as unknown as F;
+}
+
+function callsOf(actual: unknown, matcher: string): MockCall[] {
+  const calls = typeof actual === "function"
+    ? (actual as unknown as Record<symbol, MockCall[] | undefined>)[CALLS]
+    : undefined;
+  if (!calls) {
+    throw new AssertionError(
+      `expect(received).${matcher}: received value must be a mock function made with fn(), got ${
+        show(actual)
+      }`,
+    );
+  }
+  return calls;
+}
+
+const returns = (calls: MockCall[]): unknown[] =>
+  calls.flatMap((c) => "returned" in c.result ? [c.result.returned] : []);
+
 /** A class of errors (`TypeError`, a custom class). */
 // deno-lint-ignore no-explicit-any
 export type ErrorClass = abstract new (...args: any[]) => Error;
@@ -253,6 +308,24 @@ export interface Expected<R = void> {
   toThrow(
     expected?: string | RegExp | Error | ErrorClass,
   ): R;
+  /** The {@linkcode fn} mock was called. */
+  toHaveBeenCalled(): R;
+  /** The mock was called `expected` times. */
+  toHaveBeenCalledTimes(expected: number): R;
+  /** Some call of the mock had these arguments. */
+  toHaveBeenCalledWith(...expected: unknown[]): R;
+  /** The last call of the mock had these arguments. */
+  toHaveBeenLastCalledWith(...expected: unknown[]): R;
+  /** The `nth` call (from 1) of the mock had these arguments. */
+  toHaveBeenNthCalledWith(nth: number, ...expected: unknown[]): R;
+  /** The mock returned (did not throw) at least once. */
+  toHaveReturned(): R;
+  /** The mock returned `expected` times. */
+  toHaveReturnedTimes(expected: number): R;
+  /** Some call of the mock returned `expected`. */
+  toHaveReturnedWith(expected: unknown): R;
+  /** The last call of the mock returned `expected`. */
+  toHaveLastReturnedWith(expected: unknown): R;
   /** Alias of {@linkcode Expected.toThrow}. */
   toThrowError(
     expected?: string | RegExp | Error | ErrorClass,
@@ -453,6 +526,102 @@ const CHECKS: Record<string, Check> = {
     pass: matchesObject(a, e),
     message: expectation("toMatchObject(expected)", e, a),
   }),
+  toHaveBeenCalled: (a) => {
+    const calls = callsOf(a, "toHaveBeenCalled");
+    return {
+      pass: calls.length > 0,
+      message: expectation(
+        "toHaveBeenCalled()",
+        "at least one call",
+        `${calls.length} calls`,
+      ),
+    };
+  },
+  toHaveBeenCalledTimes: (a, [e]) => {
+    const calls = callsOf(a, "toHaveBeenCalledTimes");
+    return {
+      pass: calls.length === e,
+      message: expectation(
+        "toHaveBeenCalledTimes(expected)",
+        `${show(e)} calls`,
+        `${calls.length} calls`,
+      ),
+    };
+  },
+  toHaveBeenCalledWith: (a, args) => {
+    const calls = callsOf(a, "toHaveBeenCalledWith");
+    return {
+      pass: calls.some((c) => equals(c.args, args)),
+      message: expectation(
+        "toHaveBeenCalledWith(...expected)",
+        args,
+        calls.map((c) => c.args),
+      ),
+    };
+  },
+  toHaveBeenLastCalledWith: (a, args) => {
+    const calls = callsOf(a, "toHaveBeenLastCalledWith");
+    const last = calls.at(-1);
+    return {
+      pass: last !== undefined && equals(last.args, args),
+      message: expectation(
+        "toHaveBeenLastCalledWith(...expected)",
+        args,
+        last?.args,
+      ),
+    };
+  },
+  toHaveBeenNthCalledWith: (a, [n, ...args]) => {
+    const calls = callsOf(a, "toHaveBeenNthCalledWith");
+    const call = calls[(n as number) - 1];
+    return {
+      pass: call !== undefined && equals(call.args, args),
+      message: expectation(
+        `toHaveBeenNthCalledWith(${show(n)}, ...expected)`,
+        args,
+        call?.args,
+      ),
+    };
+  },
+  toHaveReturned: (a) => {
+    const values = returns(callsOf(a, "toHaveReturned"));
+    return {
+      pass: values.length > 0,
+      message: expectation(
+        "toHaveReturned()",
+        "at least one return",
+        `${values.length} returns`,
+      ),
+    };
+  },
+  toHaveReturnedTimes: (a, [e]) => {
+    const values = returns(callsOf(a, "toHaveReturnedTimes"));
+    return {
+      pass: values.length === e,
+      message: expectation(
+        "toHaveReturnedTimes(expected)",
+        `${show(e)} returns`,
+        `${values.length} returns`,
+      ),
+    };
+  },
+  toHaveReturnedWith: (a, [e]) => {
+    const values = returns(callsOf(a, "toHaveReturnedWith"));
+    return {
+      pass: values.some((v) => equals(v, e)),
+      message: expectation("toHaveReturnedWith(expected)", e, values),
+    };
+  },
+  toHaveLastReturnedWith: (a, [e]) => {
+    const last = callsOf(a, "toHaveLastReturnedWith").at(-1);
+    const value = last && "returned" in last.result
+      ? last.result.returned
+      : undefined;
+    return {
+      pass: last !== undefined && "returned" in last.result && equals(value, e),
+      message: expectation("toHaveLastReturnedWith(expected)", e, value),
+    };
+  },
   toThrow: () => {
     throw new Error("toThrow is handled on its own");
   },

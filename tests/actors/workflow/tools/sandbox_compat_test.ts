@@ -6,7 +6,10 @@
  */
 import { assert, expect as jestExpect } from "../../../deps.ts";
 import * as std from "../../../../actors/workflow/tools/sandbox_compat/assert.ts";
-import { expect } from "../../../../actors/workflow/tools/sandbox_compat/expect.ts";
+import {
+  expect,
+  fn,
+} from "../../../../actors/workflow/tools/sandbox_compat/expect.ts";
 
 /** Runs `fn` and returns the AssertionError it threw (failing if none). */
 function failure(fn: () => unknown): std.AssertionError {
@@ -336,4 +339,31 @@ Deno.test("expect's asymmetric matchers work inside toEqual", () => {
   expect([1, 2, 3]).toEqual(expect.arrayContaining([3, 1]));
   expect({ a: 1, b: 2 }).toEqual(expect.objectContaining({ a: 1 }));
   failure(() => expect({ id: "7" }).toEqual({ id: expect.any(Number) }));
+});
+
+Deno.test("fn mocks record calls for the toHaveBeenCalled family", () => {
+  const double = fn((x: number) => x * 2);
+  expect(double).not.toHaveBeenCalled();
+  double(2);
+  double(5);
+  expect(double).toHaveBeenCalled();
+  expect(double).toHaveBeenCalledTimes(2);
+  expect(double).toHaveBeenCalledWith(2);
+  expect(double).toHaveBeenLastCalledWith(5);
+  expect(double).toHaveBeenNthCalledWith(1, 2);
+  expect(double).toHaveReturnedWith(10);
+  expect(double).toHaveLastReturnedWith(10);
+  expect(double).toHaveReturnedTimes(2);
+  assert.match(
+    failure(() => expect(double).toHaveBeenCalledWith(3)).message,
+    /Expected: \[ 3 \]\nReceived: \[ \[ 2 \], \[ 5 \] \]/,
+  );
+  failure(() => expect(double).toHaveBeenCalledTimes(1));
+  failure(() => expect(() => {}).toHaveBeenCalled());
+  const boom = fn(() => {
+    throw new Error("x");
+  });
+  assert.throws(() => boom());
+  expect(boom).toHaveBeenCalledTimes(1);
+  expect(boom).not.toHaveReturned();
 });

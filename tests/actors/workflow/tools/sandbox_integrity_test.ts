@@ -143,8 +143,34 @@ Deno.test("every status other than passed carries a reason", async () => {
   );
   assert.match(
     reasons[1] ?? "",
-    /^failed: failed: a_test\.ts \(uncaught error\): .*broken at load/,
+    /^failed: uncaught error in a_test\.ts: Error: broken at load/,
   );
   assert.match(reasons[2] ?? "", /^failed: type check failed: .*TS2322/);
   assert.match(reasons[3] ?? "", /^failed: no tests found/);
+});
+
+Deno.test("a syntax error names the module load and the error", async () => {
+  const report = await sandboxed({
+    "a_test.ts": `import { assertEquals } from "jsr:@std/assert";
+Deno.test("x", () => { assertEquals(1, ; });
+`,
+  });
+  assert.equal(report.status, "failed");
+  assert.match(
+    report.reason ?? "",
+    /^module load failed: SyntaxError: Expression expected/,
+  );
+});
+
+Deno.test("exiting through the runtime's internal ops, bypassing Deno.exit, still crashes the run", async () => {
+  const report = await sandboxed({
+    "a_test.ts": `Deno.test("passes", () => {});
+Deno.test("fails", () => { throw new Error("x"); });
+// deno-lint-ignore no-explicit-any
+const core = (Deno as any)[(Deno as any).internal].core;
+setTimeout(() => core.ops.op_test_isolate_exit(0), 0);
+`,
+  });
+  assert.equal(report.status, "crashed", report.output);
+  assert.match(report.reason ?? "", /a_test\.ts called Deno\.exit\(0\)/);
 });

@@ -270,3 +270,68 @@ test("node style", () => { assert.strictEqual(1 + 1, 2); });
   assert.equal(report.status, "passed", report.reason + "\n" + report.output);
   assert.equal(report.passed, 1);
 });
+
+Deno.test("bdd hooks run in std's order around nested suites, with this shared from beforeEach", async () => {
+  const report = await sandboxed({
+    "hooks_test.ts":
+      `import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from "jsr:@std/testing/bdd";
+import { assertEquals } from "jsr:@std/assert";
+
+const log: string[] = [];
+beforeEach(() => { log.push("top:each"); });
+
+describe("outer", () => {
+  beforeAll(() => { log.push("outer:all"); });
+  afterAll(() => {
+    log.push("outer:after-all");
+    assertEquals(log, [
+      "outer:all",
+      "top:each", "outer:each", "outer:a", "outer:after-each",
+      "inner:all",
+      "top:each", "outer:each", "inner:each", "inner:b", "inner:after-each", "outer:after-each",
+      "inner:after-all",
+      "outer:after-all",
+    ]);
+  });
+  beforeEach(function () { log.push("outer:each"); this.value = 42; });
+  afterEach(() => { log.push("outer:after-each"); });
+
+  it("a", function () {
+    log.push("outer:a");
+    assertEquals(this.value, 42);
+  });
+
+  describe("inner", () => {
+    beforeAll(() => { log.push("inner:all"); });
+    afterAll(() => { log.push("inner:after-all"); });
+    beforeEach(() => { log.push("inner:each"); });
+    afterEach(() => { log.push("inner:after-each"); });
+    it("b", () => { log.push("inner:b"); });
+    it.ignore("c", () => { log.push("inner:c"); });
+  });
+});
+
+it("top-level it gets top-level hooks", () => {
+  assertEquals(log.at(-1), "top:each");
+});
+`,
+  });
+  assert.equal(report.status, "passed", report.reason + "\n" + report.output);
+  assert.equal(report.passed, 3);
+  assert.equal(report.ignored, 1);
+});
+
+Deno.test("a hook that throws fails the test it wraps", async () => {
+  const report = await sandboxed({
+    "hook_test.ts":
+      `import { beforeEach, describe, it } from "jsr:@std/testing/bdd";
+describe("suite", () => {
+  beforeEach(() => { throw new Error("setup broke"); });
+  it("case", () => {});
+});
+`,
+  });
+  assert.equal(report.status, "failed");
+  assert.equal(report.failures[0]?.name, "suite > case");
+  assert.match(report.failures[0]?.message ?? "", /setup broke/);
+});
