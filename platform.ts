@@ -39,11 +39,13 @@ import {
   type BuildEventHub,
   createBuildEventHub,
 } from "./http/build_event_hub.ts";
+import { join } from "node:path";
 import { jsonLogger, type Logger } from "./http/middleware/logger.ts";
 import { OPERATOR_PATH, operatorRoute } from "./http/operator.ts";
 import { databaseProbe, healthProbe, kvProbe } from "./http/probes.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
+import { reconcileKvEpoch } from "./runtime/kv_epoch.ts";
 import { ActorSystem, type ActorSystemOptions } from "./runtime/system.ts";
 import {
   chromaClient,
@@ -223,11 +225,28 @@ export async function startPlatform(
       metricsActor(metrics),
       ...(bot ? [bot.chatBehavior] : []),
     ];
-    const transport = new KvTransport({ kv, nodeId });
+    const store = new PostgresStateStore(db);
+    // A lost or replaced KV store is noticed (and logged) here; its actors'
+    // message numbers continue from what PostgreSQL committed.
+    await reconcileKvEpoch({
+      kv,
+      store,
+      logger,
+      location: config.DENO_KV_URL
+        ? "DENO_KV_URL"
+        : join(config.DATA_DIR, "kv.sqlite3"),
+    });
+    const transport = new KvTransport({
+      kv,
+      nodeId,
+      logger,
+      seqFloor: (target) => store.lastSeq(target.kind, target.id),
+    });
     const actors: ActorSystem = new ActorSystem({
       behaviors,
       transport,
-      store: new PostgresStateStore(db),
+      store,
+      logger,
       nodeId,
       leaseTtlMs: config.ACTOR_LEASE_TTL_MS,
       onEvent: (event) => recordRuntimeEvent(metrics, event),

@@ -33,7 +33,9 @@ export class DurableActivation extends Activation implements Idler {
   #renewTimer: TimerId | undefined;
 
   protected deliverTimer(message: Message): void {
-    this.host.post({ target: this.self, message }).catch(() => {});
+    this.host.post({ target: this.self, message }).catch((error) =>
+      this.host.internalFailed("timer", this.self, error)
+    );
   }
 
   remind(message: Message, ms: number): Promise<void> {
@@ -85,7 +87,16 @@ export class DurableActivation extends Activation implements Idler {
   async shutdown(): Promise<void> {
     if (!this.alive) return;
     this.#close();
-    await this.#lease?.release(true).catch(() => {});
+    await this.#release();
+  }
+
+  /** Gives the lease up; a failure leaves it to expire (its watch wakes the actor). */
+  async #release(): Promise<void> {
+    try {
+      await this.#lease?.release(true);
+    } catch (error) {
+      this.host.internalFailed("release", this.self, error);
+    }
   }
 
   // --- lifecycle ---
@@ -110,7 +121,7 @@ export class DurableActivation extends Activation implements Idler {
     this.fence = lease.fence;
     if (host.stopping) {
       this.#close();
-      await lease.release(true).catch(() => {});
+      await this.#release();
       host.removeDurable(this.info, this.id, this);
       return;
     }
@@ -180,7 +191,9 @@ export class DurableActivation extends Activation implements Idler {
     let empty = true;
     try {
       empty = await this.#lease!.release();
-    } catch {
+    } catch (error) {
+      // Left to expire: its watch wakes the actor if anything is pending.
+      this.host.internalFailed("release", this.self, error);
       empty = true;
     }
     if (!this.alive) return;
@@ -411,7 +424,7 @@ export class DurableActivation extends Activation implements Idler {
       id: this.id,
       reason,
     });
-    if (release) await this.#lease?.release(true).catch(() => {});
+    if (release) await this.#release();
   }
 
   #close(): void {

@@ -14,7 +14,7 @@ import type {
   SupervisionPolicy,
 } from "./actor.ts";
 import type { Clock, TimerId } from "./clock.ts";
-import type { EventHook } from "./events.ts";
+import type { EventHook, InternalWork } from "./events.ts";
 import type { IdleTracker } from "./_idle.ts";
 import type { DeadLetter, StateStore } from "./store.ts";
 import type { Outgoing, Transport } from "./transport.ts";
@@ -101,6 +101,8 @@ export interface Host {
   reply(replyTo: string, ok: boolean, value: unknown): void;
   /** Settles a local `ask`. */
   settle(ask: PendingAsk, ok: boolean, value: unknown): void;
+  /** Reports runtime work nobody waits for that failed: an event and a log line. */
+  internalFailed(what: InternalWork, target: Address, error: unknown): void;
   /** Keeps a promise of in-flight work for graceful shutdown. */
   track(work: Promise<unknown>): void;
   schedule(activation: Runnable): void;

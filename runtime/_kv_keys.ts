@@ -93,6 +93,9 @@ export const reminderDoneKey = (rid: string): Deno.KvKey => [
   rid,
 ];
 
+/** This KV store's identity: a random id written once, also kept by the state store. */
+export const epochKey: Deno.KvKey = [ROOT, "epoch"];
+
 /** The value stored under {@linkcode leaseKey}. */
 export interface LeaseValue {
   readonly node: string;

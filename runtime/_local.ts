@@ -263,7 +263,9 @@ export class LocalActivation extends Activation implements Idler, Runnable {
       error: text,
       attempts,
       at: this.host.clock.now(),
-    }).catch(() => {});
+    }).catch((error) =>
+      this.host.internalFailed("dead_letter", this.self, error)
+    );
     this.host.emit?.({
       type: "dead_lettered",
       kind,

@@ -32,7 +32,26 @@ export type RuntimeEvent =
     messageType: string;
     error: string;
   }
-  | { type: "mailbox_depth"; kind: string; id: string; depth: number };
+  | { type: "mailbox_depth"; kind: string; id: string; depth: number }
+  | {
+    /** Work the runtime does on its own (off any caller's path) failed; also logged. */
+    type: "internal_failed";
+    /** The actor the work was for. */
+    kind: string;
+    id: string;
+    what: InternalWork;
+    error: string;
+  };
+
+/** The runtime's own work that can fail with nobody waiting for it. */
+export type InternalWork =
+  | "child_failed"
+  | "restart"
+  | "reply"
+  | "reminder"
+  | "timer"
+  | "dead_letter"
+  | "release";
 
 /** Receives runtime events; must not throw and should not block. */
 export type EventHook = (event: RuntimeEvent) => void;

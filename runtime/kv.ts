@@ -73,6 +73,8 @@ import {
   wakeMessage,
 } from "./_kv_keys.ts";
 import { KvLease, type LeaseDeps } from "./_kv_lease.ts";
+import { consoleLogger, type Logger } from "./logger.ts";
+import { errorText } from "./_host.ts";
 import { isClosedError, listAll, retryLocked } from "./_kv_retry.ts";
 
 /** Options of {@linkcode KvTransport}. */
@@ -95,6 +97,15 @@ export interface KvTransportOptions {
   readonly replyTtlMs?: number;
   /** Retry schedule of queue messages whose handler throws (KV's default if absent). */
   readonly backoffSchedule?: readonly number[];
+  /**
+   * The last seq the state store committed for `target` (0 if none). An
+   * actor without a seq counter in KV (a new actor, or a KV store lost or
+   * replaced under a state store that lives on) gets seqs after it, so new
+   * messages are never taken for ones already processed. Default: 0.
+   */
+  readonly seqFloor?: (target: Address) => Promise<number>;
+  /** Where failures off any caller's path are reported (default: the console). */
+  readonly logger?: Logger;
 }
 
 /** Posting more messages to one actor than fit in one atomic commit. */
@@ -177,6 +188,8 @@ export class KvTransport implements Transport {
   #leaseGraceMs: number;
   #replyTtlMs: number;
   #backoffSchedule: number[] | undefined;
+  #seqFloor: ((target: Address) => Promise<number>) | undefined;
+  #logger: Logger;
   #handlers: TransportHandlers | undefined;
   #closed = false;
   #pollTimer: ReturnType<typeof setTimeout> | undefined;
@@ -216,6 +229,8 @@ export class KvTransport implements Transport {
     this.#backoffSchedule = options.backoffSchedule
       ? [...options.backoffSchedule]
       : undefined;
+    this.#seqFloor = options.seqFloor;
+    this.#logger = options.logger ?? consoleLogger;
     this.#leaseDeps = {
       kv: this.#kv,
       clock: this.#clock,
@@ -384,7 +399,12 @@ export class KvTransport implements Transport {
     // The promise ends when the owner closes the KV. Each delivery is tracked
     // so that close() waits for the ones in flight.
     this.#kv.listenQueue((raw) => this.#track(this.#onQueue(raw))).catch(
-      () => {},
+      (error) => {
+        if (this.#closed || isClosedError(error)) return;
+        this.#logger.error("KV queue listener stopped", {
+          error: errorText(error),
+        });
+      },
     );
     this.#schedulePoll(0);
   }
@@ -485,7 +505,7 @@ export class KvTransport implements Transport {
     const names = groups.map((g) => addressKey(g.target));
     const ringBells = !this.#handlers || this.#closed;
     for (let attempt = 0; attempt < MAX_POST_ATTEMPTS; attempt++) {
-      const counters = await this.#readCounters(keys, names);
+      const counters = await this.#readCounters(keys, names, groups);
       const op = this.#kv.atomic();
       if (reminder !== undefined) {
         op.check({ key: reminderDoneKey(reminder), versionstamp: null });
@@ -565,9 +585,14 @@ export class KvTransport implements Transport {
     for (const group of groups) {
       try {
         const result = handlers.wake(group.target);
-        if (result instanceof Promise) this.#track(result).catch(() => {});
-      } catch {
+        if (result instanceof Promise) {
+          this.#track(result).catch((error) =>
+            this.#wakeFailed(group.target, error)
+          );
+        }
+      } catch (error) {
         // The queue's wake-up still stands behind this one.
+        this.#wakeFailed(group.target, error);
       }
     }
   }
@@ -594,6 +619,7 @@ export class KvTransport implements Transport {
   async #readCounters(
     keys: Deno.KvKey[],
     names: string[],
+    groups: Group[],
   ): Promise<{ seq: number; versionstamp: string | null }[]> {
     const out: { seq: number; versionstamp: string | null }[] = [];
     const missing: number[] = [];
@@ -611,6 +637,15 @@ export class KvTransport implements Transport {
         const entry = entries[k]!;
         out[j] = { seq: entry.value ?? 0, versionstamp: entry.versionstamp };
       });
+    }
+    const floor = this.#seqFloor;
+    if (floor) {
+      // No counter in KV: continue after what the state store committed
+      // (the commit's check that the counter is still absent keeps it atomic).
+      await Promise.all(out.map(async (counter, i) => {
+        if (counter.versionstamp !== null) return;
+        out[i] = { seq: await floor(groups[i]!.target), versionstamp: null };
+      }));
     }
     return out;
   }
@@ -770,7 +805,9 @@ export class KvTransport implements Transport {
     } catch (error) {
       // The KV was closed under us: stop quietly; anything else is worth a line.
       if (!this.#closed && !isClosedError(error)) {
-        console.error("KvTransport poll failed:", error);
+        this.#logger.error("KV transport poll failed", {
+          error: errorText(error),
+        });
       }
     }
   }
@@ -819,7 +856,10 @@ export class KvTransport implements Transport {
       try {
         handlers.reply(entry.value);
       } catch (error) {
-        console.error("KvTransport reply handler threw:", error);
+        this.#logger.error("KV transport reply handler threw", {
+          replyTo: entry.value.replyTo,
+          error: errorText(error),
+        });
       }
     }
   }
@@ -843,7 +883,7 @@ export class KvTransport implements Transport {
       try {
         await handlers.wake({ kind, id });
       } catch (error) {
-        console.error("KvTransport wake handler threw:", error);
+        this.#wakeFailed({ kind, id }, error);
       }
     }
     const rings = await listAll(this.#kv, { prefix: ringPrefix(this.nodeId) }, {
@@ -862,9 +902,20 @@ export class KvTransport implements Transport {
         await handlers.wake({ kind, id });
       } catch (error) {
         // The queue's wake-ups (retry, watch) still stand behind this one.
-        console.error("KvTransport wake handler threw:", error);
+        this.#wakeFailed({ kind, id }, error);
       }
     }
+  }
+
+  /** A doorbell's wake-up failed: worth a line unless the node is stopping. */
+  #wakeFailed(target: Address, error: unknown): void {
+    if (this.#closed || isClosedError(error)) return;
+    // The system refuses wake-ups while it stops; the queue keeps them.
+    if (error instanceof Error && error.name === "SystemStoppedError") return;
+    this.#logger.warn("KV transport wake-up failed", {
+      actor: addressKey(target),
+      error: errorText(error),
+    });
   }
 
   /** Re-enqueues queue messages that KV wrote to `keysIfUndelivered`. */

@@ -82,9 +82,12 @@ class Backend {
       box.owed = false;
       try {
         const result = handlers.wake(box.target);
-        if (result instanceof Promise) result.catch(() => {});
+        // Refused (its node is stopping, or taking the lease failed): the
+        // wake-up is owed, like one that found no listener.
+        if (result instanceof Promise) result.catch(() => box.owed = true);
       } catch {
         // A listener's failure must not break delivery to others.
+        box.owed = true;
       }
     });
   }

@@ -20,7 +20,8 @@ import {
   SystemStoppedError,
   UnknownKindError,
 } from "./errors.ts";
-import type { EventHook } from "./events.ts";
+import type { EventHook, InternalWork } from "./events.ts";
+import { consoleLogger, type Logger } from "./logger.ts";
 import { MemoryStateStore } from "./memory_store.ts";
 import { MemoryTransport } from "./memory_transport.ts";
 import type { DeadLetter, StateStore } from "./store.ts";
@@ -62,6 +63,8 @@ export interface ActorSystemOptions {
   askTimeoutMs?: number;
   /** Randomness for backoff jitter, 0..1 (default `Math.random`). */
   random?: () => number;
+  /** Where the runtime's own failures go (default: the console); each also emits an `internal_failed` event. */
+  logger?: Logger;
 }
 
 interface LocalKind extends KindInfo {
@@ -279,6 +282,7 @@ class Core implements Host {
   readonly emit: EventHook | undefined;
   readonly leaseTtlMs: number;
   readonly askTimeoutMs: number;
+  readonly logger: Logger;
   readonly asks = new Set<PendingAsk>();
   readonly byReplyTo = new Map<string, PendingAsk>();
   stopping = false;
@@ -316,6 +320,7 @@ class Core implements Host {
     this.#onDeadLetter = options.onDeadLetter;
     this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.askTimeoutMs = options.askTimeoutMs ?? 30_000;
+    this.logger = options.logger ?? consoleLogger;
     for (const behavior of options.behaviors) {
       if (this.#kinds.has(behavior.kind)) {
         throw new TypeError(`actor kind "${behavior.kind}" registered twice`);
@@ -442,7 +447,9 @@ class Core implements Host {
     const timer: TimerId = this.clock.setTimeout(() => {
       this.#reminders.delete(timer);
       if (this.stopping) return;
-      this.ref(target.kind, target.id).tell(message).catch(() => {});
+      this.ref(target.kind, target.id).tell(message).catch((error) =>
+        this.internalFailed("reminder", target, error)
+      );
     }, ms);
     this.#reminders.add(timer);
   }
@@ -526,7 +533,9 @@ class Core implements Host {
     if (replyTo.startsWith(`${this.transport.nodeId}:`)) {
       this.#onReply(reply);
     } else {
-      this.transport.sendReply(reply).catch(() => {});
+      this.transport.sendReply(reply).catch((error) =>
+        this.internalFailed("reply", parseReplyNode(replyTo), error)
+      );
     }
   }
 
@@ -572,7 +581,7 @@ class Core implements Host {
       return;
     }
     this.post({ target: parent, message: failure, control: "child_failed" })
-      .catch(() => {});
+      .catch((error) => this.internalFailed("child_failed", parent, error));
   }
 
   restartSiblings(
@@ -596,8 +605,33 @@ class Core implements Host {
         info.local.get(target.id)?.requestRestart();
       } else {
         this.post({ target, message: { type: "restart" }, control: "restart" })
-          .catch(() => {});
+          .catch((error) => this.internalFailed("restart", target, error));
       }
+    }
+  }
+
+  internalFailed(what: InternalWork, target: Address, error: unknown): void {
+    // Refusals while stopping are expected: durable work stays in the transport.
+    if (this.stopping && error instanceof SystemStoppedError) return;
+    const text = error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error);
+    try {
+      this.emit?.({
+        type: "internal_failed",
+        kind: target.kind,
+        id: target.id,
+        what,
+        error: text,
+      });
+      this.logger.warn(`runtime ${what.replace("_", " ")} failed`, {
+        component: "runtime",
+        actor: addressKey(target),
+        what,
+        error: text,
+      });
+    } catch {
+      // A throwing hook or logger must not take the runtime down with it.
     }
   }
 
@@ -652,6 +686,12 @@ class Core implements Host {
       this.transport.dispose();
     }
   }
+}
+
+/** The asking node of a `replyTo` ("node:id"), as an address for reports. */
+function parseReplyNode(replyTo: string): Address {
+  const at = replyTo.indexOf(":");
+  return { kind: "ask", id: at < 0 ? replyTo : replyTo.slice(0, at) };
 }
 
 function invalid(kind: string, error: unknown): InvalidMessageError {

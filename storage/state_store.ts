@@ -60,6 +60,22 @@ export class PostgresStateStore implements StateStore {
     return { state: row.state, version: row.version, lastSeq: row.last_seq };
   }
 
+  /**
+   * The last seq committed for the actor (0 if it never saved), without its
+   * state: the KV transport's `seqFloor`, so an actor whose KV counter is gone
+   * (a lost or replaced KV store) continues after it.
+   */
+  async lastSeq(kind: string, id: string): Promise<number> {
+    const row = await run(() =>
+      this.#db.selectFrom("actor_state")
+        .select("last_seq")
+        .where("kind", "=", kind)
+        .where("id", "=", id)
+        .executeTakeFirst()
+    );
+    return row?.last_seq ?? 0;
+  }
+
   async save(
     kind: string,
     id: string,
