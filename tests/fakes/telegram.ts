@@ -323,6 +323,11 @@ export class FakeTelegram implements AsyncDisposable {
     this.#faults.push({ ...fault, method, remaining: times });
   }
 
+  /** Forgets every fault not yet answered. */
+  clearFaults(): void {
+    this.#faults = [];
+  }
+
   // ---- reading what the bot did ------------------------------------------
 
   /** Messages the bot sent to `chatId`, in order (edits applied in place). */
