@@ -4,11 +4,29 @@
  * /build wizard), so a question asked before a restart is still answered
  * after it. What a message means is decided by the {@linkcode ChatHandlers}
  * passed in (bot/commands.ts); this module owns the message and state shapes,
- * de-duplication of re-delivered updates, and {@linkcode notifyBuildEvent}
- * for the build actor.
+ * de-duplication of re-delivered updates, the durable outbox of replies, and
+ * {@linkcode notifyBuildEvent} for the build actor.
+ *
+ * De-duplication: polling and webhooks deliver at least once, so an update may
+ * arrive twice. Update ids cannot tell: Telegram may restart them from a lower
+ * (random) number, and a high-water mark would then drop every new update. A
+ * chat instead remembers the identities of its last {@linkcode SEEN_WINDOW}
+ * inputs: a message is (message_id, date), unique in its chat and unchanged
+ * by a Bot API restart; a button press is its callback query id.
+ *
+ * Durable replies: handlers hand replies to `ctx.send`; the turn appends them
+ * to `state.outbox`, which the runtime commits with the rest of the state.
+ * Only then are they handed to the {@linkcode ReplySender} (a `flush` message
+ * the actor sends itself, so sending starts after the commit), and each is
+ * removed by a `delivered` message once Telegram acknowledged it (or refused
+ * it for good). A durable reminder retries whatever is still pending, also
+ * after a crash or restart. So a crash delays a reply instead of losing it;
+ * a crash between Telegram's acknowledgement and the commit of `delivered`
+ * (one state write) sends that reply again.
  *
  * @module
  */
+import type { InlineKeyboardMarkup } from "grammy/types";
 import { z } from "zod";
 import {
   type ActorContext,
@@ -20,6 +38,56 @@ import { InvalidMessageError } from "../runtime/errors.ts";
 
 /** The actor kind name. */
 export const CHAT_KIND = "chat";
+
+/** How many recent input identities a chat remembers for de-duplication. */
+export const SEEN_WINDOW = 200;
+
+/** Most replies a chat keeps waiting for Telegram; older ones give way (and are reported). */
+export const MAX_PENDING_REPLIES = 200;
+
+/** One thing to send to Telegram. Texts are in the HTML parse mode (bot/format.ts). */
+export type ChatReply =
+  | {
+    readonly type: "send";
+    readonly chatId: number;
+    readonly text: string;
+    readonly keyboard?: InlineKeyboardMarkup;
+  }
+  | {
+    readonly type: "edit";
+    readonly chatId: number;
+    readonly messageId: number;
+    readonly text: string;
+    /** Omitted: the message loses its keyboard. */
+    readonly keyboard?: InlineKeyboardMarkup;
+  }
+  | {
+    readonly type: "answer";
+    readonly callbackQueryId: string;
+    readonly text?: string;
+    readonly alert?: boolean;
+  };
+
+/** A reply kept in the chat's state until Telegram acknowledged it. */
+export interface PendingReply {
+  /** Increasing per chat: the order replies leave in. */
+  readonly id: number;
+  readonly reply: ChatReply;
+}
+
+/** How the outcome of one send attempt is reported by a {@linkcode ReplySender}. */
+export type ReplyOutcome =
+  /** Telegram acknowledged it. */
+  | "sent"
+  /** Telegram refused it for good (bad text, bot blocked): sending again would not help. */
+  | "dropped"
+  /** Not sent (the sender is closing): it stays pending. */
+  | "unsent";
+
+/** Sends replies (bot/outbox.ts): paced, retried, and de-duplicated by key while in flight. */
+export interface ReplySender {
+  send(key: string, reply: ChatReply): Promise<ReplyOutcome>;
+}
 
 /** The Telegram user behind an update. */
 export interface ChatUser {
@@ -33,6 +101,8 @@ export interface TextInput {
   readonly type: "text";
   readonly updateId: number;
   readonly messageId: number;
+  /** The message's `date` (Unix seconds); with `messageId` it identifies the message. */
+  readonly date?: number;
   readonly text: string;
   readonly from: ChatUser;
 }
@@ -59,8 +129,30 @@ export interface NoticeInput {
     >;
 }
 
+/** Hands pending replies to the sender (sent to self after a turn added some, and as a retry). */
+export interface FlushInput {
+  readonly type: "flush";
+}
+
+/** Telegram acknowledged (or refused for good) these pending replies. */
+export interface DeliveredInput {
+  readonly type: "delivered";
+  readonly ids: readonly number[];
+}
+
 /** Every message a chat actor takes. */
-export type ChatMessage = TextInput | ButtonInput | NoticeInput;
+export type ChatMessage =
+  | TextInput
+  | ButtonInput
+  | NoticeInput
+  | FlushInput
+  | DeliveredInput;
+
+/** What handlers see: the actor context plus `send`, which queues a reply durably. */
+export interface ChatContext extends ActorContext<ChatMessage> {
+  /** Queues a reply; it is committed with this turn's state and sent after. */
+  send(reply: ChatReply): void;
+}
 
 /** The /build wizard's progress. */
 export type WizardState =
@@ -81,8 +173,14 @@ export type WizardState =
 
 /** A chat actor's durable state. Small: Deno KV and the state store take it whole. */
 export interface ChatState {
-  /** Highest Telegram update id handled; re-delivered updates are skipped. */
-  readonly lastUpdateId: number;
+  /** Identities of recently handled inputs, oldest first (see the module doc): re-deliveries are skipped. */
+  readonly seen: readonly string[];
+  /** Replies not yet acknowledged by Telegram, oldest first. */
+  readonly outbox: readonly PendingReply[];
+  /** The id of the next pending reply. */
+  readonly nextReplyId: number;
+  /** When the retry reminder for `outbox` is due (ms); null when none is set. */
+  readonly retryAt: number | null;
   readonly wizard: WizardState | null;
   /** Counter for wizard nonces, so buttons of an earlier wizard are stale. */
   readonly wizards: number;
@@ -94,23 +192,49 @@ export interface ChatState {
 
 /** What a fresh chat starts with. */
 export function initialChatState(): ChatState {
-  return { lastUpdateId: 0, wizard: null, wizards: 0, recent: [] };
+  return {
+    seen: [],
+    outbox: [],
+    nextReplyId: 1,
+    retryAt: null,
+    wizard: null,
+    wizards: 0,
+    recent: [],
+  };
+}
+
+/** A state saved by an earlier version (a high-water mark, no outbox) brought to today's shape. */
+function upgrade(state: ChatState): ChatState {
+  const old: Partial<ChatState> & { lastUpdateId?: number } = state;
+  if (old.seen && old.outbox && old.nextReplyId !== undefined) return state;
+  const { lastUpdateId: _dropped, ...rest } = old;
+  return {
+    ...initialChatState(),
+    ...rest,
+  };
+}
+
+/** The identity of an input, for de-duplication. */
+export function inputIdentity(input: TextInput | ButtonInput): string {
+  return input.type === "text"
+    ? `m:${input.messageId}:${input.date ?? ""}`
+    : `q:${input.callbackQueryId}`;
 }
 
 /** What a message means: implemented in bot/commands.ts. */
 export interface ChatHandlers {
   text(
-    ctx: ActorContext<ChatMessage>,
+    ctx: ChatContext,
     state: ChatState,
     input: TextInput,
   ): Promise<ChatState>;
   button(
-    ctx: ActorContext<ChatMessage>,
+    ctx: ChatContext,
     state: ChatState,
     input: ButtonInput,
   ): Promise<ChatState>;
   notify(
-    ctx: ActorContext<ChatMessage>,
+    ctx: ChatContext,
     state: ChatState,
     input: NoticeInput,
   ): Promise<ChatState>;
@@ -130,6 +254,7 @@ export const chatMessageSchema: z.ZodType<ChatMessage> = z.discriminatedUnion(
       type: z.literal("text"),
       updateId: z.number().int().nonnegative(),
       messageId: z.number().int(),
+      date: z.number().int().nonnegative().optional(),
       text: z.string().max(8192),
       from: userSchema,
     }),
@@ -148,12 +273,23 @@ export const chatMessageSchema: z.ZodType<ChatMessage> = z.discriminatedUnion(
         buildId: z.string().min(1),
       }),
     }),
+    z.object({ type: z.literal("flush") }),
+    z.object({
+      type: z.literal("delivered"),
+      ids: z.array(z.number().int().positive()).max(1000),
+    }),
   ],
 ) as z.ZodType<ChatMessage>;
 
 /** Options of {@linkcode createChatBehavior}. */
 export interface ChatBehaviorOptions {
   readonly handlers: ChatHandlers;
+  /** Sends the replies (bot/outbox.ts). */
+  readonly sender: ReplySender;
+  /** How long after a flush pending replies are handed to the sender again (default 30 s). */
+  readonly replyRetryMs?: number;
+  /** Told when a pending reply gives way to newer ones (more than {@linkcode MAX_PENDING_REPLIES}). */
+  readonly onReplyEvicted?: (chatId: string, reply: ChatReply) => void;
   /** Passivate after this long without messages (default 5 minutes). */
   readonly idleTimeoutMs?: number;
 }
@@ -171,7 +307,66 @@ export interface ChatBehaviorOptions {
 export function createChatBehavior(
   options: ChatBehaviorOptions,
 ): Behavior<ChatState, ChatMessage> {
-  const { handlers } = options;
+  const { handlers, sender } = options;
+  const retryMs = options.replyRetryMs ?? 30_000;
+
+  /** Appends this turn's replies to the outbox; sending starts after the commit. */
+  async function queueReplies(
+    ctx: ActorContext<ChatMessage>,
+    state: ChatState,
+    replies: readonly ChatReply[],
+  ): Promise<ChatState> {
+    if (replies.length === 0) return state;
+    let id = state.nextReplyId;
+    let outbox = [
+      ...state.outbox,
+      ...replies.map((reply) => ({ id: id++, reply })),
+    ];
+    if (outbox.length > MAX_PENDING_REPLIES) {
+      const evicted = outbox.slice(0, outbox.length - MAX_PENDING_REPLIES);
+      outbox = outbox.slice(-MAX_PENDING_REPLIES);
+      for (const p of evicted) options.onReplyEvicted?.(ctx.self.id, p.reply);
+    }
+    // A timer, not a reminder: it is only the prompt start; the reminder
+    // armed below is what survives a crash.
+    ctx.setTimer("flush", { type: "flush" }, 0);
+    return await armRetry(ctx, { ...state, outbox, nextReplyId: id });
+  }
+
+  /** Keeps one durable retry reminder while replies are pending. */
+  async function armRetry(
+    ctx: ActorContext<ChatMessage>,
+    state: ChatState,
+  ): Promise<ChatState> {
+    if (state.outbox.length === 0) return state;
+    const now = ctx.now();
+    if (state.retryAt !== null && state.retryAt > now) return state;
+    await ctx.remind({ type: "flush" }, retryMs);
+    return { ...state, retryAt: now + retryMs };
+  }
+
+  /** Hands every pending reply to the sender (it skips those already in flight). */
+  async function flush(
+    ctx: ActorContext<ChatMessage>,
+    state: ChatState,
+  ): Promise<ChatState> {
+    const self = ctx.ref<ChatMessage>(CHAT_KIND, ctx.self.id);
+    for (const pending of state.outbox) {
+      sender.send(`${ctx.self.id}:${pending.id}`, pending.reply).then(
+        (outcome) =>
+          outcome === "unsent"
+            ? undefined
+            : self.tell({ type: "delivered", ids: [pending.id] }),
+      ).catch(() => {
+        // The system is stopping: the retry reminder sends it again.
+      });
+    }
+    // Half a period of slack: a reminder delivered a little early still counts.
+    const due = state.retryAt !== null &&
+      state.retryAt - retryMs / 2 <= ctx.now();
+    return await armRetry(ctx, due ? { ...state, retryAt: null } : state);
+  }
+
   return defineActor<ChatState, ChatMessage>({
     kind: CHAT_KIND,
     durable: true,
@@ -188,23 +383,69 @@ export function createChatBehavior(
         })),
       );
     },
-    async receive(ctx, state, message) {
+    async receive(ctx, saved, message) {
+      const state = upgrade(saved);
       switch (message.type) {
         case "text":
         case "button": {
-          // Polling is at-least-once (a new poller may fetch a batch again): an
-          // update at or below the last handled id was already answered.
-          if (message.updateId <= state.lastUpdateId) return state;
+          // Polling and webhooks are at-least-once: an input already seen was
+          // answered. Identity, not update id: ids may restart lower.
+          const identity = inputIdentity(message);
+          if (state.seen.includes(identity)) return state;
+          const seen = [...state.seen, identity].slice(-SEEN_WINDOW);
+          const replies: ChatReply[] = [];
+          const turn = chatContext(ctx, replies);
           const next = message.type === "text"
-            ? await handlers.text(ctx, state, message)
-            : await handlers.button(ctx, state, message);
-          return { ...next, lastUpdateId: message.updateId };
+            ? await handlers.text(turn, state, message)
+            : await handlers.button(turn, state, message);
+          return await queueReplies(ctx, { ...next, seen }, replies);
         }
-        case "notify":
-          return await handlers.notify(ctx, state, message);
+        case "notify": {
+          const replies: ChatReply[] = [];
+          const next = await handlers.notify(
+            chatContext(ctx, replies),
+            state,
+            message,
+          );
+          return await queueReplies(ctx, next, replies);
+        }
+        case "flush":
+          return await flush(ctx, state);
+        case "delivered": {
+          const done = new Set(message.ids);
+          return {
+            ...state,
+            outbox: state.outbox.filter((p) => !done.has(p.id)),
+          };
+        }
       }
     },
   });
+}
+
+/** The context handlers get: `ctx` itself, plus `send` collecting this turn's replies. */
+function chatContext(
+  ctx: ActorContext<ChatMessage>,
+  replies: ChatReply[],
+): ChatContext {
+  return {
+    self: ctx.self,
+    get parent() {
+      return ctx.parent;
+    },
+    seq: ctx.seq,
+    fence: ctx.fence,
+    now: () => ctx.now(),
+    reply: (value) => ctx.reply(value),
+    ref: (kind, id) => ctx.ref(kind, id),
+    spawn: (kind, id) => ctx.spawn(kind, id),
+    setTimer: (name, message, ms) => ctx.setTimer(name, message, ms),
+    cancelTimer: (name) => ctx.cancelTimer(name),
+    remind: (message, ms) => ctx.remind(message, ms),
+    send: (reply) => {
+      replies.push(reply);
+    },
+  };
 }
 
 /** How to reach actors; an `ActorSystem` or an `ActorContext` both fit. */

@@ -1,16 +1,16 @@
 /**
  * What each chat message means: the commands, the /build wizard, button
  * presses and build notifications. Runs inside the chat actor (one turn per
- * message, in order); answers go through the outbox, never awaited, so a slow
- * chat does not slow its actor.
+ * message, in order); answers are queued with `ctx.send`, kept in the chat's
+ * state and sent after the turn (see actors/chat.ts), so a slow chat does not
+ * slow its actor and a crash does not lose them.
  *
  * @module
  */
-import type { ActorContext } from "../runtime/actor.ts";
 import type {
   ButtonInput,
+  ChatContext,
   ChatHandlers,
-  ChatMessage,
   ChatState,
   ChatUser,
   NoticeInput,
@@ -37,7 +37,6 @@ import {
   parseCallback,
   statusKeyboard,
 } from "./keyboards.ts";
-import type { OutgoingMessage } from "./outbox.ts";
 import {
   type CreateBuildReply,
   type RateReply,
@@ -49,8 +48,6 @@ import type { InlineKeyboardMarkup } from "grammy/types";
 /** Options of {@linkcode createChatHandlers}. */
 export interface CommandOptions {
   readonly data: ChatData;
-  /** Where answers go (bot/outbox.ts). */
-  readonly outbox: { enqueue(message: OutgoingMessage): unknown };
   /** Telegram user ids with /admin (TELEGRAM_ADMIN_IDS). */
   readonly adminIds: readonly number[];
   /** The bot's username (known after getMe), to accept `/cmd@username` and ignore commands for other bots. */
@@ -66,7 +63,7 @@ const MAX_REQUIREMENTS = 20_000;
 const MIN_REQUIREMENTS = 3;
 const HISTORY_SIZE = 10;
 
-type Ctx = ActorContext<ChatMessage>;
+type Ctx = ChatContext;
 
 /** A parsed `/command args`. */
 export interface ParsedCommand {
@@ -111,12 +108,13 @@ export function parseCommand(
  * import { createChatBehavior } from "../actors/chat.ts";
  * import { createChatHandlers } from "./commands.ts";
  * const chat = createChatBehavior({
- *   handlers: createChatHandlers({ data, outbox, adminIds: [42] }),
+ *   handlers: createChatHandlers({ data, adminIds: [42] }),
+ *   sender: outbox,
  * });
  * ```
  */
 export function createChatHandlers(options: CommandOptions): ChatHandlers {
-  const { data, outbox } = options;
+  const { data } = options;
   const limit = options.rateLimitPerMinute ?? 20;
   const askTimeoutMs = options.askTimeoutMs ?? 15_000;
 
@@ -129,7 +127,7 @@ export function createChatHandlers(options: CommandOptions): ChatHandlers {
     text: string,
     keyboard?: InlineKeyboardMarkup,
   ): void {
-    outbox.enqueue({
+    ctx.send({
       type: "send",
       chatId: chatIdOf(ctx),
       text,
@@ -138,11 +136,12 @@ export function createChatHandlers(options: CommandOptions): ChatHandlers {
   }
 
   function answer(
+    ctx: Ctx,
     input: ButtonInput,
     text: string,
     alert = false,
   ): void {
-    outbox.enqueue({
+    ctx.send({
       type: "answer",
       callbackQueryId: input.callbackQueryId,
       text,
@@ -631,18 +630,23 @@ export function createChatHandlers(options: CommandOptions): ChatHandlers {
             wizard?.step !== "language" || wizard.nonce !== action.nonce
           ) {
             answer(
+              ctx,
               input,
               "This question has expired. Start again with /build <project>.",
             );
             return state;
           }
           if (wizard.userId !== input.from.id) {
-            answer(input, "Only the person who started this build can answer.");
+            answer(
+              ctx,
+              input,
+              "Only the person who started this build can answer.",
+            );
             return state;
           }
-          answer(input, languageLabel(action.language));
+          answer(ctx, input, languageLabel(action.language));
           if (input.messageId !== undefined) {
-            outbox.enqueue({
+            ctx.send({
               type: "edit",
               chatId: chatIdOf(ctx),
               messageId: input.messageId,
@@ -669,19 +673,20 @@ export function createChatHandlers(options: CommandOptions): ChatHandlers {
         }
         case "cancel": {
           if (!wizard || wizard.nonce !== action.nonce) {
-            answer(input, "This question has expired already.");
+            answer(ctx, input, "This question has expired already.");
             return state;
           }
           if (wizard.userId !== input.from.id) {
             answer(
+              ctx,
               input,
               "Only the person who started this build can cancel it.",
             );
             return state;
           }
-          answer(input, "Cancelled");
+          answer(ctx, input, "Cancelled");
           if (input.messageId !== undefined) {
-            outbox.enqueue({
+            ctx.send({
               type: "edit",
               chatId: chatIdOf(ctx),
               messageId: input.messageId,
@@ -697,13 +702,13 @@ export function createChatHandlers(options: CommandOptions): ChatHandlers {
           const build = user &&
             await data.findBuild(user.userId, action.buildId);
           if (!build) {
-            answer(input, "I cannot show that build to you.");
+            answer(ctx, input, "I cannot show that build to you.");
             return state;
           }
-          answer(input, `Status: ${build.status}`);
+          answer(ctx, input, `Status: ${build.status}`);
           const text = await statusText(build);
           if (input.messageId !== undefined) {
-            outbox.enqueue({
+            ctx.send({
               type: "edit",
               chatId: chatIdOf(ctx),
               messageId: input.messageId,
@@ -714,7 +719,7 @@ export function createChatHandlers(options: CommandOptions): ChatHandlers {
           return state;
         }
         case "unknown":
-          answer(input, "This button is no longer in use. See /help.");
+          answer(ctx, input, "This button is no longer in use. See /help.");
           return state;
       }
     },

@@ -80,6 +80,8 @@ export interface BotOptions {
   readonly askTimeoutMs?: number;
   /** Passivate idle chat actors after this long (default 5 minutes). */
   readonly chatIdleTimeoutMs?: number;
+  /** How often a chat retries replies Telegram has not acknowledged, e.g. after a restart (default 30 s). */
+  readonly replyRetryMs?: number;
   readonly log?: BotLog;
 }
 
@@ -147,6 +149,7 @@ export function toChatInput(
         type: "text",
         updateId: update.update_id,
         messageId: message.message_id,
+        date: message.date,
         text: (message.text ?? message.caption ?? "").slice(0, 8192),
         from: userOf(message.from),
       },
@@ -206,9 +209,17 @@ export function createBot(options: BotOptions): TelegramBot {
   });
   let username = options.botInfo?.username;
   const chatBehavior = createChatBehavior({
+    sender: outbox,
+    onReplyEvicted: (chatId, reply) =>
+      log("warn", "telegram reply given up: too many pending in one chat", {
+        chatId,
+        type: reply.type,
+      }),
+    ...(options.replyRetryMs !== undefined
+      ? { replyRetryMs: options.replyRetryMs }
+      : {}),
     handlers: createChatHandlers({
       data: options.data,
-      outbox,
       adminIds: options.adminIds ?? [],
       botUsername: () => username,
       ...(options.rateLimitPerMinute !== undefined
@@ -354,6 +365,16 @@ function logPollerEvent(log: BotLog, event: PollerEvent): void {
         {
           retryInMs: event.retryInMs,
           description: event.description,
+        },
+      );
+      return;
+    case "reset":
+      log(
+        "warn",
+        "telegram update ids restarted lower (a Bot API restart, or a week without updates): following the new ids",
+        {
+          previousOffset: event.previousOffset,
+          firstUpdateId: event.firstUpdateId,
         },
       );
       return;

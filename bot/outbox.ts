@@ -8,35 +8,22 @@
  * (400, 403: bad text, bot blocked) drop a message, reported through
  * `onDropped`.
  *
+ * The outbox is the chat actors' {@linkcode ReplySender}: each reply comes
+ * with a key (chat and reply id); a key already queued or in flight is not
+ * queued again, and a key acknowledged recently (the last
+ * `rememberDone` keys) answers its earlier outcome without sending again,
+ * so a retry that crosses an acknowledgement does not send twice.
+ *
  * @module
  */
 import { GrammyError, HttpError } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import { type Clock, realClock, type TimerId } from "../runtime/clock.ts";
+import type { ChatReply, ReplyOutcome, ReplySender } from "../actors/chat.ts";
 import { PARSE_MODE } from "./format.ts";
 
-/** One thing to send. Texts are in the HTML parse mode (see format.ts). */
-export type OutgoingMessage =
-  | {
-    readonly type: "send";
-    readonly chatId: number;
-    readonly text: string;
-    readonly keyboard?: InlineKeyboardMarkup;
-  }
-  | {
-    readonly type: "edit";
-    readonly chatId: number;
-    readonly messageId: number;
-    readonly text: string;
-    /** Omitted: the message loses its keyboard. */
-    readonly keyboard?: InlineKeyboardMarkup;
-  }
-  | {
-    readonly type: "answer";
-    readonly callbackQueryId: string;
-    readonly text?: string;
-    readonly alert?: boolean;
-  };
+/** One thing to send (the chat actor's reply shape). Texts are in the HTML parse mode (see format.ts). */
+export type OutgoingMessage = ChatReply;
 
 /** The part of grammY's `Api` the outbox calls. */
 export interface OutboxApi {
@@ -70,6 +57,8 @@ export interface OutboxOptions {
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
   readonly clock?: Clock;
+  /** How many acknowledged keys to remember (default 10,000). */
+  readonly rememberDone?: number;
   /** Told about a message Telegram refused for good. */
   readonly onDropped?: (message: OutgoingMessage, error: unknown) => void;
   /** Told about each 429, for metrics and logs. */
@@ -89,7 +78,9 @@ export interface OutboxStats {
 
 interface Item {
   readonly message: OutgoingMessage;
-  readonly done: (delivered: boolean) => void;
+  readonly key: string | undefined;
+  readonly promise: Promise<ReplyOutcome>;
+  readonly done: (outcome: ReplyOutcome) => void;
 }
 
 interface Lane {
@@ -112,7 +103,7 @@ interface Lane {
  * await outbox.close();
  * ```
  */
-export class Outbox {
+export class Outbox implements ReplySender {
   readonly stats: OutboxStats = {
     sent: 0,
     rateLimited: 0,
@@ -129,6 +120,11 @@ export class Outbox {
   readonly #onDropped: OutboxOptions["onDropped"];
   readonly #onRateLimited: OutboxOptions["onRateLimited"];
   readonly #lanes = new Map<string, Lane>();
+  /** Keyed items queued or in flight. */
+  readonly #inFlight = new Map<string, Item>();
+  /** Outcomes of recently finished keyed items, oldest first. */
+  readonly #doneKeys = new Map<string, ReplyOutcome>();
+  readonly #rememberDone: number;
   readonly #sleeps = new Map<TimerId, () => void>();
   #globalNextAt = 0;
   #pending = 0;
@@ -147,6 +143,7 @@ export class Outbox {
       : 0;
     this.#backoff = options.backoffMs ?? 500;
     this.#maxBackoff = options.maxBackoffMs ?? 30_000;
+    this.#rememberDone = options.rememberDone ?? 10_000;
     this.#onDropped = options.onDropped;
     this.#onRateLimited = options.onRateLimited;
   }
@@ -162,21 +159,43 @@ export class Outbox {
    * never rejects, so callers may ignore it.
    */
   enqueue(message: OutgoingMessage): Promise<boolean> {
-    if (this.#closed) return Promise.resolve(false);
-    const { promise, resolve } = Promise.withResolvers<boolean>();
-    const key = message.type === "answer"
+    return this.#add(message, undefined).then((o) => o === "sent");
+  }
+
+  /**
+   * Queues a keyed message unless that key is queued, in flight, or finished
+   * recently; resolves with its outcome ("unsent" when the outbox closed
+   * first). Never rejects.
+   */
+  send(key: string, message: OutgoingMessage): Promise<ReplyOutcome> {
+    const done = this.#doneKeys.get(key);
+    if (done !== undefined) return Promise.resolve(done);
+    const flying = this.#inFlight.get(key);
+    if (flying) return flying.promise;
+    return this.#add(message, key);
+  }
+
+  #add(
+    message: OutgoingMessage,
+    key: string | undefined,
+  ): Promise<ReplyOutcome> {
+    if (this.#closed) return Promise.resolve("unsent");
+    const { promise, resolve } = Promise.withResolvers<ReplyOutcome>();
+    const laneKey = message.type === "answer"
       ? `answer:${message.callbackQueryId}`
       : `chat:${message.chatId}`;
-    let lane = this.#lanes.get(key);
+    let lane = this.#lanes.get(laneKey);
     if (!lane) {
       lane = { items: [], running: false, nextAt: 0 };
-      this.#lanes.set(key, lane);
+      this.#lanes.set(laneKey, lane);
     }
-    lane.items.push({ message, done: resolve });
+    const item: Item = { message, key, promise, done: resolve };
+    lane.items.push(item);
+    if (key !== undefined) this.#inFlight.set(key, item);
     this.#pending++;
     if (!lane.running) {
       lane.running = true;
-      this.#run(key, lane);
+      this.#run(laneKey, lane);
     }
     return promise;
   }
@@ -212,7 +231,7 @@ export class Outbox {
     for (const lane of this.#lanes.values()) {
       for (const item of lane.items.splice(0)) {
         left.push(item.message);
-        this.#finish(item, false);
+        this.#finish(item, "unsent");
       }
     }
     for (const [id, wake] of this.#sleeps) {
@@ -250,7 +269,7 @@ export class Outbox {
       failures = 0;
       lane.items.shift();
       lane.nextAt = this.#clock.now() + this.#interval(item.message);
-      this.#finish(item, outcome.type === "sent");
+      this.#finish(item, outcome.type);
     }
     lane.running = false;
     if (this.#lanes.get(key) === lane) this.#lanes.delete(key);
@@ -342,9 +361,19 @@ export class Outbox {
     });
   }
 
-  #finish(item: Item, delivered: boolean): void {
+  #finish(item: Item, outcome: ReplyOutcome): void {
     this.#pending--;
-    item.done(delivered);
+    if (item.key !== undefined) {
+      this.#inFlight.delete(item.key);
+      if (outcome !== "unsent") {
+        this.#doneKeys.set(item.key, outcome);
+        if (this.#doneKeys.size > this.#rememberDone) {
+          const oldest = this.#doneKeys.keys().next();
+          if (!oldest.done) this.#doneKeys.delete(oldest.value);
+        }
+      }
+    }
+    item.done(outcome);
     if (this.#pending === 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];

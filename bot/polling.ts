@@ -10,6 +10,20 @@
  * still set) is retried with exponential backoff, never a crash; 429 waits
  * `retry_after`; a 401 stops polling with {@linkcode TelegramTokenError}.
  *
+ * Update ids that restart lower. Telegram may choose the next update id at
+ * random after a week without updates, and a restarted Bot API server starts
+ * its own sequence: the stored offset is then above every new id. The Bot API
+ * server answers an offset beyond its last id from the head of its queue
+ * (telegram-bot-api falls back to the queue head when the offset is "in the
+ * future"), so the sign of a reset is a non-empty answer whose ids are all
+ * below the offset we asked with. The poller then takes those updates, moves
+ * the offset down to follow the new sequence (confirming them), and reports
+ * a `reset` event (logged as a warning). Updates are never judged by id alone
+ * downstream: the chat actors de-duplicate by message identity.
+ * Residual gap: an offset at most 10 above the server's last id is taken as
+ * valid, and updates below it are confirmed unseen (telegram-bot-api
+ * behaviour); a reset that lands that close loses those few updates.
+ *
  * @module
  */
 import { type Api, GrammyError } from "grammy";
@@ -36,7 +50,14 @@ export type PollerEvent =
   }
   | { type: "rate_limited"; retryAfterSeconds: number }
   | { type: "error"; error: unknown; retryInMs: number }
-  | { type: "handled"; count: number; offset: number };
+  | { type: "handled"; count: number; offset: number }
+  | {
+    type: "reset";
+    /** The offset asked with. */
+    previousOffset: number;
+    /** The lowest update id of the answer. */
+    firstUpdateId: number;
+  };
 
 /** Options of {@linkcode Poller}. */
 export interface PollerOptions {
@@ -196,6 +217,16 @@ export class Poller {
         continue;
       }
       conflicts = 0;
+      const asked = this.#offset;
+      const reset = updates.length > 0 && asked > 0 &&
+        updates.every((u) => u.update_id < asked);
+      if (reset) {
+        this.#o.onEvent?.({
+          type: "reset",
+          previousOffset: asked,
+          firstUpdateId: Math.min(...updates.map((u) => u.update_id)),
+        });
+      }
       if (updates.length === 0) {
         failures = 0;
         continue;
@@ -210,8 +241,8 @@ export class Poller {
         continue;
       }
       failures = 0;
-      const next = updates[updates.length - 1]!.update_id + 1;
-      await this.#commitOffset(next);
+      const next = Math.max(...updates.map((u) => u.update_id)) + 1;
+      await this.#commitOffset(reset ? next : Math.max(asked, next));
       this.#o.onEvent?.({
         type: "handled",
         count: updates.length,
@@ -262,15 +293,17 @@ export class Poller {
     if (!result.ok) return false;
     this.#lease = { versionstamp: result.versionstamp, fence };
     if (!wasLeader) {
+      // The stored offset wins, also when lower: another holder may have
+      // followed a reset of the update ids.
       const stored = await this.#o.kv.get<number>(this.#offsetKey);
-      this.#offset = Math.max(this.#offset, stored.value ?? 0);
+      this.#offset = stored.value ?? this.#offset;
       this.#o.onEvent?.({ type: "leader", fence, offset: this.#offset });
     }
     return true;
   }
 
   async #commitOffset(next: number): Promise<void> {
-    this.#offset = Math.max(this.#offset, next);
+    this.#offset = next;
     const lease = this.#lease;
     if (!lease) return;
     const result = await this.#o.kv.atomic().check({

@@ -5,15 +5,17 @@
  *
  * @module
  */
-import type { User } from "grammy/types";
+import type { Update, User } from "grammy/types";
 import { ActorSystem } from "../../runtime/system.ts";
 import { MemoryTransport } from "../../runtime/memory_transport.ts";
 import type { AnyBehavior } from "../../runtime/_host.ts";
 import { PostgresStateStore } from "../../storage/state_store.ts";
+import type { ChatState } from "../../actors/chat.ts";
 import { createUser, type User as PlatformUser } from "../../storage/users.ts";
 import { createTelegramLinkCode } from "../../storage/telegram_users.ts";
 import type { Db } from "../../storage/schema.ts";
 import {
+  type BotLog,
   type BotOptions,
   createBot,
   dbChatData,
@@ -27,6 +29,8 @@ export interface Rig {
   readonly db: Db;
   readonly kv: Deno.Kv;
   readonly transport: MemoryTransport;
+  /** Every log line of the bot, across restarts. */
+  readonly logs: { level: string; message: string }[];
   system: ActorSystem;
   telegram: TelegramBot;
   /** Sends `text` from user `chatId` (private chat) and waits for `replies` more bot messages; returns the new texts. */
@@ -46,8 +50,16 @@ export interface Rig {
     chatId: number,
     options?: { email?: string; role?: "user" | "admin"; quota?: number },
   ): Promise<PlatformUser>;
-  /** Stops the bot and the system and starts both again on the same store and transport (a node restart). */
-  restart(): Promise<void>;
+  /**
+   * Stops the bot and the system and starts both again on the same store and
+   * transport (a node restart). `drainMs: 0` gives unsent replies no time
+   * (as a crash would); `between` runs while the node is down.
+   */
+  restart(
+    options?: { drainMs?: number; between?: () => void | Promise<void> },
+  ): Promise<void>;
+  /** Resolves once the chat actor has handled `update` and has no reply left to send. */
+  settled(chatId: number, update: Update): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,11 +69,19 @@ export interface RigOptions {
   /** More kinds (session, build, workflow ...), given the rig's system getter. */
   readonly behaviors?: (rig: () => Rig) => AnyBehavior[];
   readonly bot?: Partial<Omit<BotOptions, "token" | "data" | "nodeId">>;
+  /** Where the fake's update ids start (default 1). */
+  readonly firstUpdateId?: number;
 }
 
 /** Starts a rig; close it at the end of the test. */
 export async function openRig(options: RigOptions): Promise<Rig> {
-  const tg = await FakeTelegram.start();
+  const tg = await FakeTelegram.start(
+    options.firstUpdateId !== undefined
+      ? { firstUpdateId: options.firstUpdateId }
+      : {},
+  );
+  const logs: { level: string; message: string }[] = [];
+  const log: BotLog = (level, message) => logs.push({ level, message });
   const kv = await Deno.openKv(":memory:");
   const transport = new MemoryTransport({ nodeId: "node-a" });
   const store = new PostgresStateStore(options.db);
@@ -82,6 +102,7 @@ export async function openRig(options: RigOptions): Promise<Rig> {
         backoff: { initialMs: 10, maxMs: 200 },
       },
       askTimeoutMs: 10_000,
+      log,
       ...options.bot,
     });
     const system = new ActorSystem({
@@ -104,6 +125,7 @@ export async function openRig(options: RigOptions): Promise<Rig> {
     db: options.db,
     kv,
     transport,
+    logs,
     system: first.system,
     telegram: first.telegram,
     async say(chatId, text, opts = {}) {
@@ -141,12 +163,37 @@ export async function openRig(options: RigOptions): Promise<Rig> {
       }
       return user;
     },
-    async restart() {
-      await rig.telegram.stop();
+    async restart(opts = {}) {
+      await rig.telegram.stop(
+        opts.drainMs !== undefined ? { drainMs: opts.drainMs } : {},
+      );
       await rig.system.shutdown();
+      await opts.between?.();
       const next = await boot();
       rig.system = next.system;
       rig.telegram = next.telegram;
+    },
+    async settled(chatId, update) {
+      const store = new PostgresStateStore(options.db);
+      const message = update.message;
+      const identity = message
+        ? `m:${message.message_id}:${message.date}`
+        : `q:${update.callback_query?.id}`;
+      for (let i = 0;; i++) {
+        const saved = await store.load("chat", String(chatId));
+        const state = saved?.state as ChatState | undefined;
+        if (state?.seen.includes(identity) && state.outbox.length === 0) {
+          return;
+        }
+        if (i > 1000) {
+          throw new Error(
+            `chat ${chatId} did not settle on ${identity}: ${
+              JSON.stringify(state)
+            }`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
     },
     async close() {
       await rig.telegram.stop();

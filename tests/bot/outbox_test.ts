@@ -208,3 +208,36 @@ Deno.test("close gives back what it could not deliver in time", async () => {
     false,
   );
 });
+
+Deno.test("a keyed reply is sent once: again while in flight or just acknowledged is not sent twice", async () => {
+  await using tg = await FakeTelegram.start();
+  const outbox = new Outbox({
+    api: apiFor(tg),
+    perChatIntervalMs: 0,
+    backoffMs: 10,
+  });
+  tg.failNext("sendMessage", 2, { code: 500 });
+  const message: OutgoingMessage = { type: "send", chatId: 12, text: "once" };
+  const first = outbox.send("12:1", message);
+  const again = outbox.send("12:1", message);
+  assert.equal(await first, "sent");
+  assert.equal(await again, "sent");
+  // A retry that crosses the acknowledgement (the chat has not yet removed it).
+  assert.equal(await outbox.send("12:1", message), "sent");
+  assert.deepEqual(tg.texts(12), ["once"]);
+  assert.equal(
+    tg.callsOf("sendMessage").filter((c) => c.status === 200).length,
+    1,
+  );
+  // A reply Telegram refuses for good reports so, and is not retried.
+  assert.equal(
+    await outbox.send("12:2", { type: "send", chatId: 12, text: "<nope>" }),
+    "dropped",
+  );
+  await outbox.close();
+  // Closed: nothing leaves, and the caller keeps it pending.
+  assert.equal(
+    await outbox.send("12:3", { type: "send", chatId: 12, text: "late" }),
+    "unsent",
+  );
+});

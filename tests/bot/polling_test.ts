@@ -132,3 +132,39 @@ Deno.test("a batch whose handler fails is fetched again, not skipped", async () 
   await a.poller.stop();
   kv.close();
 });
+
+Deno.test("update ids that restart lower are followed, reported, and survive a change of poller", async () => {
+  await using tg = await FakeTelegram.start({ firstUpdateId: 5000 });
+  const kv = await Deno.openKv(":memory:");
+  const a = node(tg, kv, "a");
+  a.poller.start();
+  const before = [tg.sendText(1, "one"), tg.sendText(1, "two")];
+  await tg.waitFor(() => a.handled.length === 2);
+  assert.deepEqual(a.handled, before.map((u) => u.update_id));
+  assert.equal(a.poller.offset, 5002);
+
+  tg.restart({ fromId: 1 });
+  const after = [tg.sendText(1, "three"), tg.sendText(2, "four")];
+  await tg.waitFor(() => a.handled.length === 4);
+  assert.deepEqual(a.handled.slice(2), [1, 2]);
+  const resets = a.events.filter((e) => e.type === "reset");
+  assert.equal(resets.length, 1);
+  assert.deepEqual(resets[0], {
+    type: "reset",
+    previousOffset: 5002,
+    firstUpdateId: after[0]!.update_id,
+  });
+  assert.equal(a.poller.offset, 3, "the offset followed the new ids down");
+  await a.poller.stop();
+
+  // Another node takes over from the stored (lower) offset: nothing is
+  // fetched twice, new updates keep coming.
+  const b = node(tg, kv, "b");
+  b.poller.start();
+  const later = tg.sendText(1, "five");
+  await tg.waitFor(() => b.handled.length === 1);
+  assert.deepEqual(b.handled, [later.update_id]);
+  assert.equal(b.events.filter((e) => e.type === "reset").length, 0);
+  await b.poller.stop();
+  kv.close();
+});

@@ -6,10 +6,20 @@
  *
  * Supported: getMe, logOut, close, getWebhookInfo, deleteWebhook, setWebhook,
  * getUpdates (long polling with offset/limit/timeout; a newer getUpdates ends
- * an older pending one with 409, as Telegram does), sendMessage,
+ * an older pending one with 409, as Telegram does; 409 while a webhook is
+ * set), sendMessage,
  * editMessageText, answerCallbackQuery, setMyCommands, getMyCommands.
  * Faults on demand: {@linkcode FakeTelegram.failNext} (429 with
- * `parameters.retry_after`, 409, 500 ...).
+ * `parameters.retry_after`, 409, 500 ...), and {@linkcode FakeTelegram.restart}:
+ * update ids that start again from a lower number.
+ *
+ * getUpdates follows the documented offset rules and the Bot API server's
+ * handling of odd offsets (telegram-bot-api, `Client::do_get_updates` with
+ * `TQueue::get`): an offset confirms every update below it (they are
+ * forgotten); no offset (or 0) starts at the earliest unconfirmed update; a
+ * negative offset keeps only the last `-offset` updates; an offset more than
+ * 10 beyond the next update id is "in the future" and answered from the head
+ * of the queue, confirming nothing.
  *
  * @example
  * ```ts
@@ -62,7 +72,8 @@ export interface Fault {
 }
 
 interface PendingPoll {
-  readonly offset: number;
+  /** The first update id the poll may return. */
+  readonly from: number;
   readonly limit: number;
   readonly resolve: (response: Response) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -131,7 +142,7 @@ export class FakeTelegram implements AsyncDisposable {
 
   /** Starts a server on 127.0.0.1 and a free port. */
   static start(
-    options: { token?: string; username?: string } = {},
+    options: { token?: string; username?: string; firstUpdateId?: number } = {},
   ): Promise<FakeTelegram> {
     const token = options.token ?? "123456:TEST-token-for-the-fake-bot-api";
     const id = Number(token.split(":")[0]);
@@ -158,6 +169,7 @@ export class FakeTelegram implements AsyncDisposable {
     }, (req) => holder.self!.#handle(req));
     const self = new FakeTelegram(server, token, botInfo);
     holder.self = self;
+    self.#nextUpdateId = options.firstUpdateId ?? 1;
     return ready.promise.then(() => self);
   }
 
@@ -175,6 +187,32 @@ export class FakeTelegram implements AsyncDisposable {
     this.#wakePoll();
     this.#notify();
     return full;
+  }
+
+  /**
+   * A Bot API restart (or a week without updates): the queue is emptied, a
+   * pending long poll fails with 502 as a restarting server's proxy answers,
+   * and the next update id is `fromId`, below ids already handed out. Message
+   * ids and chats stay: they are Telegram's, not the Bot API server's.
+   */
+  restart(options: { fromId: number }): void {
+    this.#updates = [];
+    this.#confirmed = 0;
+    this.#nextUpdateId = options.fromId;
+    const poll = this.#poll;
+    if (poll) {
+      this.#poll = undefined;
+      clearTimeout(poll.timer);
+      poll.resolve(error(502, "Bad Gateway"));
+    }
+  }
+
+  /** Queues the same update again, as Telegram does when it was not confirmed (at-least-once delivery). */
+  redeliver(update: Update): void {
+    this.#updates.push(update);
+    this.#updates.sort((a, b) => a.update_id - b.update_id);
+    this.#wakePoll();
+    this.#notify();
   }
 
   /** A text message from a user in a private chat (user id = chat id unless `from` says otherwise). */
@@ -283,6 +321,11 @@ export class FakeTelegram implements AsyncDisposable {
   /** Answers the next `times` calls of `method` with `fault` instead of processing them. */
   failNext(method: string, times: number, fault: Fault): void {
     this.#faults.push({ ...fault, method, remaining: times });
+  }
+
+  /** Forgets every fault not yet answered. */
+  clearFaults(): void {
+    this.#faults = [];
   }
 
   // ---- reading what the bot did ------------------------------------------
@@ -531,9 +574,18 @@ export class FakeTelegram implements AsyncDisposable {
     const offset = Number(params.offset ?? 0);
     const limit = Math.min(100, Math.max(1, Number(params.limit ?? 100)));
     const timeout = Math.max(0, Number(params.timeout ?? 0));
-    if (offset > 0) {
-      this.#confirmed = Math.max(this.#confirmed, offset);
+    const head = () => this.#updates[0]?.update_id ?? this.#nextUpdateId;
+    let from: number;
+    if (offset < 0) {
+      this.#updates = this.#updates.slice(offset);
+      from = head();
+    } else if (offset === 0 || offset > this.#nextUpdateId + 10) {
+      // Omitted, or "in the future": from the queue head, nothing confirmed.
+      from = head();
+    } else {
+      this.#confirmed = offset;
       this.#updates = this.#updates.filter((u) => u.update_id >= offset);
+      from = offset;
     }
     if (this.#poll) {
       // Telegram ends the older request when a newer one arrives.
@@ -547,11 +599,11 @@ export class FakeTelegram implements AsyncDisposable {
         ),
       );
     }
-    const ready = this.#available(offset, limit);
+    const ready = this.#available(from, limit);
     if (ready.length > 0 || timeout === 0 || this.#closed) return ok(ready);
     const { promise, resolve } = Promise.withResolvers<Response>();
     const poll: PendingPoll = {
-      offset,
+      from,
       limit,
       resolve,
       timer: setTimeout(() => {
@@ -563,14 +615,14 @@ export class FakeTelegram implements AsyncDisposable {
     return promise;
   }
 
-  #available(offset: number, limit: number): Update[] {
-    return this.#updates.filter((u) => u.update_id >= offset).slice(0, limit);
+  #available(from: number, limit: number): Update[] {
+    return this.#updates.filter((u) => u.update_id >= from).slice(0, limit);
   }
 
   #wakePoll(): void {
     const poll = this.#poll;
     if (!poll) return;
-    const ready = this.#available(poll.offset, poll.limit);
+    const ready = this.#available(poll.from, poll.limit);
     if (ready.length === 0) return;
     this.#poll = undefined;
     clearTimeout(poll.timer);

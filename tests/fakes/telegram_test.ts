@@ -15,6 +15,58 @@ Deno.test("the fake Bot API speaks the protocol grammY expects", async (t) => {
   });
 
   await t.step(
+    "offsets follow the Bot API server: far-future offsets read from the head, negative ones keep the tail; restart starts ids lower",
+    async () => {
+      const first = tg.sendText(9, "a");
+      const second = tg.sendText(9, "b");
+      // An offset more than 10 past the last id is "in the future": served
+      // from the head, confirming nothing.
+      const future = await api.getUpdates({
+        offset: second.update_id + 50,
+        timeout: 0,
+      });
+      assert.deepEqual(future.map((u) => u.update_id), [
+        first.update_id,
+        second.update_id,
+      ]);
+      // A negative offset keeps only the last -offset updates.
+      const last = await api.getUpdates({ offset: -1, timeout: 0 });
+      assert.deepEqual(last.map((u) => u.update_id), [second.update_id]);
+      assert.equal(
+        (await api.getUpdates({ offset: second.update_id + 1, timeout: 0 }))
+          .length,
+        0,
+      );
+      // A restart: a pending long poll fails, and ids start again at 1.
+      const pending = api.getUpdates({
+        offset: second.update_id + 1,
+        timeout: 5,
+      }).catch((e) => e);
+      await new Promise((r) => setTimeout(r, 20));
+      tg.restart({ fromId: 1 });
+      const failed = await pending;
+      assert.ok(failed instanceof GrammyError);
+      assert.equal(failed.error_code, 502);
+      const after = tg.sendText(9, "c");
+      assert.equal(after.update_id, 1);
+      assert.ok(
+        after.message!.message_id > second.message!.message_id,
+        "message ids are Telegram's and keep growing",
+      );
+      assert.deepEqual(
+        (await api.getUpdates({ offset: second.update_id + 100, timeout: 0 }))
+          .map((u) => u.update_id),
+        [1],
+      );
+      assert.deepEqual(
+        (await api.getUpdates({ offset: 2, timeout: 0 })).length,
+        0,
+      );
+      assert.equal(tg.pendingUpdates, 0);
+    },
+  );
+
+  await t.step(
     "getUpdates long-polls until an update arrives, and offsets confirm",
     async () => {
       const pending = api.getUpdates({ timeout: 5 });
