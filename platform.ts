@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Config } from "./config.ts";
+import { actorTransport, type Config } from "./config.ts";
 import { createBuildBehaviors } from "./actors/deps.ts";
 import {
   createMetrics,
@@ -42,6 +42,8 @@ import { jsonLogger, type Logger } from "./http/middleware/logger.ts";
 import { databaseProbe, healthProbe, kvProbe } from "./http/probes.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
+import { PgTransport } from "./storage/pg_transport.ts";
+import { FencedStateStore } from "./storage/pg_fenced_store.ts";
 import { ActorSystem, type ActorSystemOptions } from "./runtime/system.ts";
 import {
   chromaClient,
@@ -216,11 +218,20 @@ export async function startPlatform(
       metricsActor(metrics),
       ...(bot ? [bot.chatBehavior] : []),
     ];
-    const transport = new KvTransport({ kv, nodeId });
+    // Deno KV queues do not reach across machines (KV Connect has none):
+    // a cluster's actors are delivered through PostgreSQL.
+    const durable = actorTransport(config) === "postgres"
+      ? {
+        transport: new PgTransport({ database, nodeId }),
+        store: new FencedStateStore(db),
+      }
+      : {
+        transport: new KvTransport({ kv, nodeId }),
+        store: new PostgresStateStore(db),
+      };
     const actors: ActorSystem = new ActorSystem({
       behaviors,
-      transport,
-      store: new PostgresStateStore(db),
+      ...durable,
       nodeId,
       leaseTtlMs: config.ACTOR_LEASE_TTL_MS,
       onEvent: (event) => recordRuntimeEvent(metrics, event),
