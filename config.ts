@@ -56,6 +56,9 @@ export const configSchema = z.object({
   ).describe(
     "how long a node's hold on an actor lasts without renewal: after a crash its actors move to another node within this time",
   ),
+  ACTOR_TRANSPORT: z.enum(["kv", "postgres"]).optional().describe(
+    "how durable actors get their messages: kv (Deno KV, one machine) or postgres (a cluster); unset = postgres with DATABASE_URL, else kv",
+  ),
   OLLAMA_HOST: url.default("http://127.0.0.1:11434").describe("Ollama server"),
   OLLAMA_MODEL: z.string().min(1).default("qwen2.5-coder:7b").describe(
     "model that writes code",
@@ -135,6 +138,40 @@ export const configSchema = z.object({
 /** The validated configuration. */
 export type Config = z.infer<typeof configSchema>;
 
+/**
+ * The actor transport in effect: `ACTOR_TRANSPORT`, or by default `postgres`
+ * when `DATABASE_URL` names a shared server and `kv` on embedded PGlite.
+ *
+ * @example
+ * ```ts
+ * import { actorTransport, parseConfig } from "./config.ts";
+ * console.assert(actorTransport(parseConfig({})) === "kv");
+ * ```
+ */
+export function actorTransport(
+  config: Pick<Config, "ACTOR_TRANSPORT" | "DATABASE_URL">,
+): "kv" | "postgres" {
+  return config.ACTOR_TRANSPORT ??
+    (config.DATABASE_URL === undefined ? "kv" : "postgres");
+}
+
+/**
+ * Why the KV transport cannot run on this configuration, or undefined: a KV
+ * Connect endpoint (an http(s) `DENO_KV_URL`) does not deliver queue
+ * messages (denoland/denokv `remote/lib.rs`; issues #55 and #57), so
+ * reminders, replies between nodes and crash recovery would never happen.
+ */
+function kvTransportProblem(
+  config: Pick<Config, "ACTOR_TRANSPORT" | "DATABASE_URL" | "DENO_KV_URL">,
+): string | undefined {
+  if (actorTransport(config) !== "kv") return undefined;
+  if (!/^https?:\/\//i.test(config.DENO_KV_URL ?? "")) return undefined;
+  return "the kv actor transport needs Deno KV queues, which a KV Connect URL " +
+    "does not deliver (denoland/denokv issues #55, #57); set " +
+    "ACTOR_TRANSPORT=postgres with a shared DATABASE_URL for a cluster, or " +
+    "point DENO_KV_URL at a local file";
+}
+
 /** A variable has a value of the wrong form. */
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -165,7 +202,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value.trim() !== "") input[key] = value.trim();
   }
   const result = configSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problem = kvTransportProblem(result.data);
+    if (problem === undefined) return result.data;
+    throw new ConfigError([{ variable: "ACTOR_TRANSPORT", message: problem }]);
+  }
   throw new ConfigError(result.error.issues.map((issue) => {
     const variable = String(issue.path[0] ?? "(environment)");
     const description = configSchema.shape[variable as keyof Config]

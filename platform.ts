@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Config } from "./config.ts";
+import { actorTransport, type Config } from "./config.ts";
 import { createBuildBehaviors } from "./actors/deps.ts";
 import {
   createMetrics,
@@ -46,6 +46,8 @@ import { databaseProbe, healthProbe, kvProbe } from "./http/probes.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
 import { reconcileKvEpoch } from "./runtime/kv_epoch.ts";
+import { PgTransport } from "./storage/pg_transport.ts";
+import { FencedStateStore } from "./storage/pg_fenced_store.ts";
 import { ActorSystem, type ActorSystemOptions } from "./runtime/system.ts";
 import {
   chromaClient,
@@ -225,27 +227,37 @@ export async function startPlatform(
       metricsActor(metrics),
       ...(bot ? [bot.chatBehavior] : []),
     ];
-    const store = new PostgresStateStore(db);
-    // A lost or replaced KV store is noticed (and logged) here; its actors'
-    // message numbers continue from what PostgreSQL committed.
-    await reconcileKvEpoch({
-      kv,
-      store,
-      logger,
-      location: config.DENO_KV_URL
-        ? "DENO_KV_URL"
-        : join(config.DATA_DIR, "kv.sqlite3"),
-    });
-    const transport = new KvTransport({
-      kv,
-      nodeId,
-      logger,
-      seqFloor: (target) => store.lastSeq(target.kind, target.id),
-    });
+    // Deno KV queues do not reach across machines (KV Connect has none):
+    // a cluster's actors are delivered through PostgreSQL.
+    const durable = actorTransport(config) === "postgres"
+      ? {
+        transport: new PgTransport({ database, nodeId }),
+        store: new FencedStateStore(db),
+      }
+      : await kvDurable();
+    async function kvDurable() {
+      const store = new PostgresStateStore(db);
+      // A lost or replaced KV store is noticed (and logged) here; its actors'
+      // message numbers continue from what PostgreSQL committed.
+      await reconcileKvEpoch({
+        kv,
+        store,
+        logger,
+        location: config.DENO_KV_URL
+          ? "DENO_KV_URL"
+          : join(config.DATA_DIR, "kv.sqlite3"),
+      });
+      const transport = new KvTransport({
+        kv,
+        nodeId,
+        logger,
+        seqFloor: (target) => store.lastSeq(target.kind, target.id),
+      });
+      return { transport, store };
+    }
     const actors: ActorSystem = new ActorSystem({
       behaviors,
-      transport,
-      store,
+      ...durable,
       logger,
       nodeId,
       leaseTtlMs: config.ACTOR_LEASE_TTL_MS,

@@ -46,6 +46,8 @@ export const SHARED_CHANNEL = "troupe_actors";
 const MAX_NOTIFY_BYTES = 7_900;
 /** Reminders moved into mailboxes per transaction. */
 const REMINDER_BATCH = 100;
+/** Replies nobody picked up are deleted after this long (s). */
+const REPLY_TTL_S = 600;
 /** Mailboxes woken per sweep. */
 const SWEEP_LIMIT = 500;
 
@@ -70,7 +72,7 @@ export function nodeChannel(nodeId: string): string {
 /** What a NOTIFY carries. */
 type Bell =
   | { readonly type: "wake"; readonly kind: string; readonly id: string }
-  | { readonly type: "reply"; readonly reply: Reply }
+  | { readonly type: "reply"; readonly ref: number; readonly reply: Reply }
   | { readonly type: "reply_ref"; readonly ref: number }
   | { readonly type: "due"; readonly at: number };
 
@@ -138,6 +140,8 @@ export class PgTransport implements Transport {
   #moving: Promise<void> | undefined;
   #moveAgain = false;
   #background = new Set<Promise<unknown>>();
+  #delivered: number[] = [];
+  #forgetting: Promise<void> | undefined;
 
   constructor(options: PgTransportOptions) {
     this.nodeId = options.nodeId ?? `node-${crypto.randomUUID().slice(0, 8)}`;
@@ -282,6 +286,11 @@ export class PgTransport implements Transport {
     return new PgLease(this, target, Number(row.fence), ttlMs);
   }
 
+  /**
+   * Replies are rows (`actor_replies`) announced by a NOTIFY that carries them
+   * when they fit: a node that was not listening yet (its LISTEN connection
+   * still opening, or reconnecting) picks up what it missed from the table.
+   */
   async sendReply(reply: Reply): Promise<void> {
     const node = reply.replyTo.slice(0, reply.replyTo.lastIndexOf(":"));
     if (node === this.nodeId && this.#listening) {
@@ -289,23 +298,18 @@ export class PgTransport implements Transport {
       queueMicrotask(() => this.#handlers?.reply(copy));
       return;
     }
-    const payload = bell({ type: "reply", reply });
-    if (new TextEncoder().encode(payload).length <= MAX_NOTIFY_BYTES) {
-      await this.#run(() =>
-        notifyAll(this.#db, [nodeChannel(node)], [payload])
-      );
-      return;
-    }
-    await this.#transaction(async (trx) => {
-      const { rows } = await sql<{ id: number }>`
-        INSERT INTO actor_replies (node, reply) VALUES (${node}, ${
-        json(reply)
-      }::jsonb) RETURNING id`.execute(trx);
-      const ref = Number(rows[0]?.id);
-      await notifyAll(trx, [nodeChannel(node)], [
-        bell({ type: "reply_ref", ref }),
-      ]);
-    });
+    const body = json(reply);
+    const inline = new TextEncoder().encode(body).length <= MAX_NOTIFY_BYTES;
+    await this.#run(() =>
+      sql`
+        WITH r AS (
+          INSERT INTO actor_replies (node, reply) VALUES (${node}, ${body}::jsonb)
+          RETURNING id)
+        SELECT pg_notify(${nodeChannel(node)}, CASE WHEN ${inline}
+          THEN json_build_object('type', 'reply', 'ref', r.id, 'reply', ${body}::json)::text
+          ELSE json_build_object('type', 'reply_ref', 'ref', r.id)::text END)
+        FROM r`.execute(this.#db)
+    );
   }
 
   listen(handlers: TransportHandlers): void {
@@ -313,6 +317,7 @@ export class PgTransport implements Transport {
     this.#handlers = handlers;
     this.#starting = this.#subscribe();
     this.#track(this.#starting);
+    this.#sweepNow();
   }
 
   async close(): Promise<void> {
@@ -366,7 +371,10 @@ export class PgTransport implements Transport {
   async #subscribe(): Promise<void> {
     const listener = {
       notify: (payload: string) => this.#onBell(payload),
-      listening: () => this.#sweepSoon(0),
+      listening: () => {
+        this.#sweepNow();
+        this.#track(this.#fetchMissedReplies());
+      },
       lost: () => {},
     };
     try {
@@ -409,6 +417,7 @@ export class PgTransport implements Transport {
         return;
       case "reply":
         this.#handlers?.reply(message.reply);
+        this.#forgetReply(message.ref);
         return;
       case "reply_ref":
         this.#track(this.#fetchReply(message.ref));
@@ -429,6 +438,39 @@ export class PgTransport implements Transport {
     if (reply && this.#listening) this.#handlers?.reply(reply);
   }
 
+  /** Replies sent to this node while it was not listening yet. */
+  async #fetchMissedReplies(): Promise<void> {
+    const { rows } = await this.#run(() =>
+      sql<{ reply: Reply }>`
+        DELETE FROM actor_replies WHERE node = ${this.nodeId} RETURNING reply`
+        .execute(this.#db)
+    );
+    for (const { reply } of rows) {
+      if (this.#listening) this.#handlers?.reply(reply);
+    }
+  }
+
+  /** Deletes delivered replies' rows, batched. */
+  #forgetReply(ref: number): void {
+    this.#delivered.push(ref);
+    if (this.#forgetting) return;
+    this.#forgetting = (async () => {
+      while (this.#delivered.length > 0) {
+        await Promise.resolve();
+        const refs = this.#delivered.splice(0);
+        await this.#run(() =>
+          sql`DELETE FROM actor_replies WHERE id = ANY(${refs}::bigint[])`
+            .execute(this.#db)
+        );
+      }
+    })().catch(() => {
+      // Left behind: the sweep deletes old replies.
+    }).finally(() => {
+      this.#forgetting = undefined;
+    });
+    this.#track(this.#forgetting);
+  }
+
   #wakeLocal(targets: readonly Address[]): void {
     const handlers = this.#handlers;
     if (!handlers || this.#closed) return;
@@ -444,20 +486,22 @@ export class PgTransport implements Transport {
 
   // --- sweeping: recovery of mailboxes nobody serves ---
 
-  #sweepSoon(ms: number): void {
-    if (!this.#listening) return;
+  /** Sweeps now (unless a sweep runs), then every sweep interval. */
+  #sweepNow(): void {
+    if (!this.#listening || this.#sweeping) return;
     if (this.#sweepTimer !== undefined) {
       this.#clock.clearTimeout(this.#sweepTimer);
-    }
-    this.#sweepTimer = this.#clock.setTimeout(() => {
       this.#sweepTimer = undefined;
-      if (this.#sweeping) return;
-      this.#sweeping = this.#sweep().catch(() => {}).finally(() => {
-        this.#sweeping = undefined;
-        this.#sweepSoon(this.#sweepIntervalMs);
-      });
-      this.#track(this.#sweeping);
-    }, ms);
+    }
+    this.#sweeping = this.#sweep().catch(() => {}).finally(() => {
+      this.#sweeping = undefined;
+      if (!this.#listening) return;
+      this.#sweepTimer = this.#clock.setTimeout(() => {
+        this.#sweepTimer = undefined;
+        this.#sweepNow();
+      }, this.#sweepIntervalMs);
+    });
+    this.#track(this.#sweeping);
   }
 
   async #sweep(): Promise<void> {
@@ -480,6 +524,11 @@ export class PgTransport implements Transport {
     );
     const at = due.rows[0]?.at;
     if (at !== null && at !== undefined) this.#armDue(Number(at));
+    await this.#run(() =>
+      sql`DELETE FROM actor_replies
+        WHERE created_at < now() - make_interval(secs => ${REPLY_TTL_S})`
+        .execute(this.#db)
+    );
   }
 
   // --- reminders ---
@@ -488,6 +537,12 @@ export class PgTransport implements Transport {
     if (!this.#listening) return;
     if (this.#dueAt !== undefined && this.#dueAt <= at) return;
     if (this.#dueTimer !== undefined) this.#clock.clearTimeout(this.#dueTimer);
+    if (at <= this.#clock.now()) {
+      this.#dueTimer = undefined;
+      this.#dueAt = undefined;
+      this.#moveDue();
+      return;
+    }
     this.#dueAt = at;
     this.#dueTimer = this.#clock.setTimeout(() => {
       this.#dueTimer = undefined;

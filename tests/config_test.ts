@@ -1,5 +1,10 @@
 import { assert } from "./deps.ts";
-import { ConfigError, configSchema, parseConfig } from "../config.ts";
+import {
+  actorTransport,
+  ConfigError,
+  configSchema,
+  parseConfig,
+} from "../config.ts";
 
 Deno.test("config fills every default from an empty environment", () => {
   const config = parseConfig({});
@@ -62,4 +67,44 @@ Deno.test("the README documents every configuration variable", async () => {
     !readme.includes(`\`${name}\``)
   );
   assert.deepEqual(missing, []);
+});
+
+Deno.test("the actor transport defaults to kv on PGlite and postgres with DATABASE_URL", () => {
+  assert.equal(actorTransport(parseConfig({})), "kv");
+  assert.equal(
+    actorTransport(parseConfig({ DATABASE_URL: "postgres://db:5432/troupe" })),
+    "postgres",
+  );
+  assert.equal(
+    actorTransport(parseConfig({
+      DATABASE_URL: "postgres://db:5432/troupe",
+      ACTOR_TRANSPORT: "kv",
+    })),
+    "kv",
+  );
+  assert.throws(
+    () => parseConfig({ ACTOR_TRANSPORT: "nats" }),
+    ConfigError,
+  );
+});
+
+Deno.test("the kv transport on a KV Connect URL is refused, naming ACTOR_TRANSPORT=postgres", () => {
+  assert.throws(
+    () => parseConfig({ DENO_KV_URL: "http://denokv:4512" }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /ACTOR_TRANSPORT=postgres/);
+      assert.match(error.message, /KV Connect/);
+      return true;
+    },
+  );
+  const cluster = parseConfig({
+    DENO_KV_URL: "https://denokv:4512",
+    DATABASE_URL: "postgres://db:5432/troupe",
+  });
+  assert.equal(actorTransport(cluster), "postgres");
+  assert.equal(
+    actorTransport(parseConfig({ DENO_KV_URL: "/var/lib/troupe/kv.sqlite3" })),
+    "kv",
+  );
 });
