@@ -62,8 +62,8 @@ export { add as plus } from "./other.ts";
 export type { Options as Opts };
 `;
 
-Deno.test("exported symbols are documented with signatures and JSDoc", () => {
-  const md = generateDocs([{ path: "src/math.ts", content: MATH }], {
+Deno.test("exported symbols are documented with signatures and JSDoc", async () => {
+  const md = await generateDocs([{ path: "src/math.ts", content: MATH }], {
     title: "Calculator",
   });
   assert.match(md, /^# Calculator\n/);
@@ -106,8 +106,8 @@ Deno.test("exported symbols are documented with signatures and JSDoc", () => {
   assert.doesNotMatch(md, /function helper|secret|hidden/);
 });
 
-Deno.test("python modules use signatures and docstrings", () => {
-  const md = generateDocs([{
+Deno.test("python modules use signatures and docstrings", async () => {
+  const md = await generateDocs([{
     path: "lib/strings.py",
     content: `"""Tools for strings."""
 
@@ -140,18 +140,18 @@ class Greeter:
   assert.doesNotMatch(md, /_private/);
 });
 
-Deno.test("output is deterministic: file order does not matter and test files are left out", () => {
+Deno.test("output is deterministic: file order does not matter and test files are left out", async () => {
   const files = [
     { path: "src/b.ts", content: "/** B. */\nexport const b = 2;\n" },
     { path: "src/a.ts", content: "/** A. */\nexport const a = 1;\n" },
     { path: "src/a_test.ts", content: "export const t = 1;\n" },
   ];
-  const one = generateDocs(files);
-  const two = generateDocs([...files].reverse());
+  const one = await generateDocs(files);
+  const two = await generateDocs([...files].reverse());
   assert.equal(one, two);
   assert.ok(one.indexOf("## src/a.ts") < one.indexOf("## src/b.ts"));
   assert.doesNotMatch(one, /a_test/);
-  assert.deepEqual(extractModules(files).map((m) => m.path), [
+  assert.deepEqual((await extractModules(files)).map((m) => m.path), [
     "src/a.ts",
     "src/b.ts",
   ]);
@@ -179,19 +179,19 @@ Deno.test("doc comments are parsed into description and tags", () => {
   assert.equal(doc.deprecated, "use getUser");
 });
 
-Deno.test("modules without exports say so, and no input makes it throw", () => {
+Deno.test("modules without exports say so, and no input makes it throw", async () => {
   assert.match(
-    generateDocs([{ path: "x.ts", content: "const a = 1;\n" }]),
+    await generateDocs([{ path: "x.ts", content: "const a = 1;\n" }]),
     /_No exported symbols\._/,
   );
-  assert.match(generateDocs([]), /_No modules\._/);
-  fc.assert(
-    fc.property(
+  assert.match(await generateDocs([]), /_No modules\._/);
+  await fc.assert(
+    fc.asyncProperty(
       fc.string({ maxLength: 300 }),
       fc.constantFrom("a.ts", "b.py", "c.js"),
-      (content, path) => {
-        const a = generateDocs([{ path, content: "export " + content }]);
-        const b = generateDocs([{ path, content: "export " + content }]);
+      async (content, path) => {
+        const a = await generateDocs([{ path, content: "export " + content }]);
+        const b = await generateDocs([{ path, content: "export " + content }]);
         return typeof a === "string" && a === b;
       },
     ),
