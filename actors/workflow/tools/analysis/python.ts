@@ -135,7 +135,7 @@ function analyzePython(file: FileInput, report: Report): FileFacts {
         namingRule(node, text, report);
         break;
     }
-    if (PY_FUNCTION_TYPES.has(node.type)) {
+    if (node.named && PY_FUNCTION_TYPES.has(node.type)) {
       functions.push(measureFunction(node, text));
     }
   });

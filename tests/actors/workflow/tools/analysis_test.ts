@@ -294,3 +294,88 @@ Deno.test("a 5,000-line file is analysed without pathological slowness in findin
   assert.equal(result.metrics.functions, 1000);
   assert.ok(rules(result.findings).includes("file-length"));
 });
+
+Deno.test("an exported arrow function counts as a function and is measured", async () => {
+  const { metrics } = await one(
+    "/** Adds. */\nexport const add = (a: number, b: number) => a + b;\n",
+  );
+  assert.equal(metrics.functions, 1);
+  assert.equal(metrics.exportedSymbols, 1);
+  assert.equal(metrics.documentedExports, 1);
+});
+
+Deno.test("eval reached through an alias is flagged at its call", async () => {
+  const { findings } = await one("const e = eval;\nexport const r = e(x);\n");
+  const hit = findings.find((f) => f.rule === "eval");
+  assert.equal(hit?.line, 2);
+  assert.equal(hit?.column, 18);
+  assert.match(hit?.message ?? "", /e is eval/);
+});
+
+Deno.test("nested ternaries in an expression-bodied arrow raise its complexity", async () => {
+  const arms = Array.from({ length: 11 }, (_, i) => `n === ${i} ? "${i}" :`)
+    .join("\n    ");
+  const { metrics, findings } = await one(
+    `export const label = (n: number) =>\n    ${arms}\n    "many";\n`,
+  );
+  assert.ok(metrics.maxComplexity >= 11, `complexity ${metrics.maxComplexity}`);
+  const complexity = findings.find((f) => f.rule === "complexity");
+  assert.match(
+    complexity?.message ?? "",
+    /^label has cyclomatic complexity 12/,
+  );
+});
+
+Deno.test("logical operators, methods and arrows each add to complexity", async () => {
+  const { metrics } = await one(`class A {
+  m(a: boolean, b: boolean) {
+    return a && b || (a ?? b);
+  }
+}
+const f = function () {
+  for (const x of xs) if (x) continue;
+};
+`);
+  assert.equal(metrics.functions, 2);
+  assert.equal(metrics.maxComplexity, 4);
+});
+
+Deno.test("python complexity counts boolean operators, comprehension ifs and lambdas", async () => {
+  const result = await analyzeCode([{
+    path: "m.py",
+    content: `def pick(items, flag):
+    """Picks."""
+    out = [i for i in items if i and flag]
+    key = lambda x: x if x else 0
+    try:
+        while flag or out:
+            if out:
+                break
+    except ValueError:
+        pass
+    return out, key
+`,
+  }], { language: "python" });
+  // pick: 1 + for-in clause + if clause + and + or + while + if + except = 8.
+  assert.equal(result.metrics.functions, 2);
+  assert.equal(result.metrics.maxComplexity, 8);
+  assert.equal(result.metrics.maxNesting, 3);
+  assert.equal(result.metrics.exportedSymbols, 1);
+  assert.equal(result.metrics.documentedExports, 1);
+});
+
+Deno.test("too many parameters are reported with the function's position", async () => {
+  const { findings } = await one(
+    "export function f7(a, b, c, d, e, f, g) { return a; }\n",
+    "src/p.js",
+  );
+  const hit = findings.find((f) => f.rule === "too-many-params");
+  assert.equal(hit?.line, 1);
+  assert.match(hit?.message ?? "", /takes 7 parameters/);
+});
+
+Deno.test("code that does not parse gets a syntax-error finding and still scores", async () => {
+  const result = await one("export function (\n");
+  assert.ok(result.findings.some((f) => f.rule === "syntax-error"));
+  assert.ok(Number.isInteger(result.quality));
+});
