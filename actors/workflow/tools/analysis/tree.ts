@@ -111,28 +111,65 @@ export async function parseSource(
   const tree = parser.parse(source);
   if (!tree) throw new Error(`the ${grammar} parser returned no tree`);
   try {
-    return detach(tree.rootNode.walk());
+    return detach(tree.rootNode.walk(), source, parser.language?.fields ?? []);
   } finally {
     tree.delete();
   }
 }
 
-function detach(cursor: TreeCursor): SyntaxNode {
+/** Offsets where each line starts, for offset -> line/column lookups. */
+function lineStarts(source: string): number[] {
+  const starts = [0];
+  for (
+    let i = source.indexOf("\n");
+    i !== -1;
+    i = source.indexOf("\n", i + 1)
+  ) {
+    starts.push(i + 1);
+  }
+  return starts;
+}
+
+/** 0-based line holding `offset`. */
+function lineAt(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Copies the tree into plain objects. Positions come from offsets and a
+ * line table (cheaper than asking the WebAssembly side for points), field
+ * and type names from the language's tables.
+ */
+function detach(
+  cursor: TreeCursor,
+  source: string,
+  fields: readonly (string | null)[],
+): SyntaxNode {
+  const starts = lineStarts(source);
   const make = (parent: SyntaxNode | null): SyntaxNode => {
-    const start = cursor.startPosition;
-    const node: SyntaxNode = {
+    const start = cursor.startIndex;
+    const end = cursor.endIndex;
+    const line = lineAt(starts, start);
+    const fieldId = cursor.currentFieldId;
+    return {
       type: cursor.nodeType,
       named: cursor.nodeIsNamed,
-      field: cursor.currentFieldName,
-      start: cursor.startIndex,
-      end: cursor.endIndex,
-      line: start.row + 1,
-      column: start.column + 1,
-      endLine: cursor.endPosition.row + 1,
+      field: fieldId === 0 ? null : fields[fieldId] ?? null,
+      start,
+      end,
+      line: line + 1,
+      column: start - starts[line]! + 1,
+      endLine: end > start ? lineAt(starts, end - 1) + 1 : line + 1,
       parent,
       children: [],
     };
-    return node;
   };
   const root = make(null);
   const stack: SyntaxNode[] = [root];
