@@ -85,7 +85,8 @@ export const SEVERITY_WEIGHT: Readonly<Record<Severity, number>> = Object
   .freeze({ low: 2, medium: 6, high: 18, critical: 35 });
 /** Each further finding of the same rule counts this fraction of the one before. */
 const REPEAT_DECAY = 0.6;
-const TEST_PATH = /(^|[/_.])(test|spec)[s]?\.[a-z]+$|(^|\/)tests?\//i;
+const TEST_PATH =
+  /(^|[/_.])(test|spec)[s]?\.[a-z]+$|(^|\/)tests?\/|(^|\/)test_[^/]*\.py$|(^|\/)conftest\.py$/i;
 
 interface FileStats {
   path: string;

@@ -477,19 +477,22 @@ function namingRule(node: SyntaxNode, text: Text, report: Report): void {
 function measureFunction(node: SyntaxNode, text: Text): FunctionInfo {
   let complexity = 1;
   let nesting = 0;
-  const visit = (child: SyntaxNode, depth: number) => {
-    if (PY_FUNCTION_TYPES.has(child.type)) return;
-    if (child.type === "class_definition") return;
+  // Iterative walk (deep expressions must not overflow the call stack).
+  const body = field(node, "body");
+  const stack: [SyntaxNode, number][] = body ? [[body, 0]] : [];
+  while (stack.length > 0) {
+    const [child, depth] = stack.pop()!;
+    // Nested functions and classes are measured on their own.
+    if (PY_FUNCTION_TYPES.has(child.type) && child.named) continue;
+    if (child.type === "class_definition") continue;
     let d = depth;
     if (DECISIONS.has(child.type)) complexity++;
     if (NESTING.has(child.type)) {
       d++;
       nesting = Math.max(nesting, d);
     }
-    for (const c of child.children) visit(c, d);
-  };
-  const body = field(node, "body");
-  if (body) visit(body, 0);
+    for (const c of child.children) stack.push([c, d]);
+  }
   const params = field(node, "parameters");
   const paramNames = params
     ? named(params).filter((p) =>

@@ -971,9 +971,12 @@ function measureFunction(node: SyntaxNode, text: Text): FunctionInfo {
   let complexity = 1;
   let nesting = 0;
   const body = field(node, "body");
-  const visit = (child: SyntaxNode, depth: number) => {
+  // Iterative walk (deep expressions must not overflow the call stack).
+  const stack: [SyntaxNode, number][] = body ? [[body, 0]] : [];
+  while (stack.length > 0) {
+    const [child, depth] = stack.pop()!;
     // Nested functions are measured on their own.
-    if (JS_FUNCTION_TYPES.has(child.type)) return;
+    if (JS_FUNCTION_TYPES.has(child.type)) continue;
     let d = depth;
     if (DECISIONS.has(child.type) || child.type === "switch_case") {
       complexity++;
@@ -988,9 +991,8 @@ function measureFunction(node: SyntaxNode, text: Text): FunctionInfo {
       if (!elseIf) d++;
       nesting = Math.max(nesting, d);
     }
-    for (const c of child.children) visit(c, d);
-  };
-  if (body) visit(body, 0);
+    for (const c of child.children) stack.push([c, d]);
+  }
   const params = field(node, "parameters") ?? field(node, "parameter");
   const paramCount = !params
     ? 0

@@ -379,3 +379,25 @@ Deno.test("code that does not parse gets a syntax-error finding and still scores
   assert.ok(result.findings.some((f) => f.rule === "syntax-error"));
   assert.ok(Number.isInteger(result.quality));
 });
+
+Deno.test("deeply nested expressions do not overflow the stack", async () => {
+  const depth = 20_000;
+  const ts = `export function f() {\n  return ${"[".repeat(depth)}1${
+    "]".repeat(depth)
+  };\n}\n`;
+  const py = `def f():\n    return ${"(".repeat(depth)}1${")".repeat(depth)}\n`;
+  const result = await analyzeCode([
+    { path: "deep.ts", content: ts },
+    { path: "deep.py", content: py },
+  ]);
+  assert.ok(Number.isInteger(result.quality));
+  assert.ok(result.metrics.functions >= 1);
+});
+
+Deno.test("python test files are recognised: print is allowed there", async () => {
+  const content = "def test_add():\n    print(add(1, 2))\n";
+  const inTest = await analyzeCode([{ path: "test_math.py", content }]);
+  const inApp = await analyzeCode([{ path: "math_tools.py", content }]);
+  assert.ok(!rules(inTest.findings).includes("console-log"));
+  assert.ok(rules(inApp.findings).includes("console-log"));
+});
