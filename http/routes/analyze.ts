@@ -12,6 +12,7 @@ import {
   type AnalyzeOptions,
   type SourceFile,
 } from "../../actors/workflow/tools/analysis.ts";
+import { ANALYZED_LANGUAGES } from "../../actors/workflow/tools/analysis/mod.ts";
 import type { ApiApp } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { authErrorResponses, badRequestResponse } from "../schemas.ts";
@@ -32,12 +33,14 @@ const FileSchema = z.object({
 
 /** The request body: one snippet (`code`) or several `files`. */
 export const AnalyzeRequestSchema = z.object({
-  language: z.string().regex(/^[A-Za-z0-9+#._-]{1,32}$/).default("typescript")
-    .openapi({
-      example: "typescript",
-      description:
-        "Language of files whose extension says nothing: typescript, javascript, python, ...",
-    }),
+  language: z.string().toLowerCase().pipe(
+    z.enum(ANALYZED_LANGUAGES as [string, ...string[]]),
+  ).default("typescript").openapi({
+    example: "python",
+    description:
+      "Language of files whose extension says nothing (any case): typescript, javascript or python. " +
+      "Files are parsed with that language's grammar; a .ts, .js or .py extension wins.",
+  }),
   code: z.string().min(1).max(MAX_FILE_CHARS).optional().openapi({
     example: "export const run = (s: string) => eval(s);\n",
   }),
@@ -53,7 +56,8 @@ const FindingSchema = z.object({
   severity: z.enum(["low", "medium", "high", "critical"]),
   message: z.string(),
   path: z.string(),
-  line: z.number().int(),
+  line: z.number().int().min(1),
+  column: z.number().int().min(1),
 }).openapi("Finding");
 
 const score = z.number().min(0).max(100);

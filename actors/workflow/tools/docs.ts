@@ -15,12 +15,20 @@
  */
 
 import {
-  codeTokens,
-  matchBracket,
-  syntaxOf,
-  type Token,
-  tokenize,
-} from "./analysis_tokens.ts";
+  DEFAULT_GRAMMARS,
+  type GrammarLoader,
+  languageFor,
+  parseSource,
+  pythonLanguage,
+  type SyntaxNode,
+} from "./analysis/mod.ts";
+import { definitionOf, docstringOf } from "./analysis/python.ts";
+import {
+  declarationKind,
+  JS_FUNCTION_TYPES,
+  jsDocBefore,
+} from "./analysis/typescript.ts";
+import { field, named, textOf } from "./analysis/tree.ts";
 
 /** A source file to document. */
 export interface DocSourceFile {
@@ -36,6 +44,10 @@ export interface GenerateDocsOptions {
   description?: string;
   /** Leave out test files (`*_test.*`, `*.test.*`, `tests/`). Default true. */
   skipTests?: boolean;
+  /** Language of files whose extension says nothing. Default "typescript". */
+  language?: string;
+  /** Where parsers come from. Default: grammars loaded once per process. */
+  grammars?: GrammarLoader;
 }
 
 /** A parsed doc comment. */
@@ -83,22 +95,6 @@ export interface DocModule {
 const MAX_SIGNATURE = 400;
 /** Interfaces, types and enums are shown whole up to this length. */
 const MAX_BODY = 3000;
-const TYPE_PREFIX = new Set([
-  ":",
-  "|",
-  "&",
-  "=>",
-  ",",
-  "<",
-  "(",
-  "[",
-  "=",
-  "?",
-  "extends",
-  "keyof",
-  "typeof",
-  "readonly",
-]);
 const TEST_PATH = /(^|[/_.])(test|spec)s?\.[a-z]+$|(^|\/)tests?\//i;
 
 /**
@@ -110,11 +106,11 @@ const TEST_PATH = /(^|[/_.])(test|spec)s?\.[a-z]+$|(^|\/)tests?\//i;
  * md.includes("### function hi"); // true
  * ```
  */
-export function generateDocs(
+export async function generateDocs(
   files: readonly DocSourceFile[],
   options: GenerateDocsOptions = {},
-): string {
-  const modules = extractModules(files, options);
+): Promise<string> {
+  const modules = await extractModules(files, options);
   const out: string[] = [`# ${options.title ?? "API"}`, ""];
   if (options.description) out.push(options.description.trim(), "");
   if (modules.length === 0) {
@@ -144,15 +140,33 @@ export function generateDocs(
 }
 
 /** The structured form of what {@linkcode generateDocs} renders. */
-export function extractModules(
+export async function extractModules(
   files: readonly DocSourceFile[],
   options: GenerateDocsOptions = {},
-): DocModule[] {
+): Promise<DocModule[]> {
   const skipTests = options.skipTests ?? true;
-  return [...files]
+  const language = options.language ?? "typescript";
+  const grammars = options.grammars ?? DEFAULT_GRAMMARS;
+  const sorted = [...files]
     .filter((f) => !(skipTests && TEST_PATH.test(f.path)))
-    .sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
-    .map((f) => syntaxOf(f.path) === "python" ? pythonModule(f) : jsModule(f));
+    .sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  const modules: DocModule[] = [];
+  for (const file of sorted) {
+    const lang = languageFor(file.path, language);
+    if (!lang) {
+      modules.push({ path: file.path, symbols: [], reexports: [] });
+      continue;
+    }
+    const root = await parseSource(
+      file.content,
+      lang.grammarFor(file.path),
+      grammars,
+    );
+    modules.push(
+      lang === pythonLanguage ? pythonModule(file, root) : jsModule(file, root),
+    );
+  }
+  return modules;
 }
 
 function renderSymbol(
@@ -162,7 +176,7 @@ function renderSymbol(
   path: string,
 ): void {
   out.push(`${level} ${s.kind} ${s.name}`, "");
-  const lang = syntaxOf(path) === "python" ? "python" : "ts";
+  const lang = /\.pyi?$/i.test(path) ? "python" : "ts";
   out.push("```" + lang, s.signature, "```", "");
   const doc = s.doc;
   if (doc?.deprecated !== undefined) {
@@ -260,415 +274,209 @@ export function parseDocComment(raw: string): DocComment {
   return doc;
 }
 
-function jsModule(file: DocSourceFile): DocModule {
-  const tokens = tokenize(file.content, "js");
+type Text = (node: SyntaxNode | undefined) => string;
+
+function jsModule(file: DocSourceFile, root: SyntaxNode): DocModule {
+  const source = file.content;
+  const text: Text = (n) => n ? textOf(source, n) : "";
   const module: DocModule = { path: file.path, symbols: [], reexports: [] };
-  const moduleDoc = tokens.find((t) =>
-    t.type === "comment" && t.value.startsWith("/**") &&
-    /@module\b/.test(t.value)
+  const moduleDoc = root.children.find((c) =>
+    c.type === "comment" && /^\/\*\*/.test(text(c)) && /@module\b/.test(text(c))
   );
-  if (moduleDoc) module.doc = parseDocComment(moduleDoc.value);
-  let depth = 0;
-  for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k]!;
-    if (t.type === "punct") {
-      if (t.value === "{" || t.value === "(" || t.value === "[") depth++;
-      else if (t.value === "}" || t.value === ")" || t.value === "]") depth--;
+  if (moduleDoc) module.doc = parseDocComment(text(moduleDoc));
+  for (const node of root.children) {
+    if (node.type !== "export_statement") continue;
+    const raw = jsDocBefore(node, text);
+    const doc = raw === undefined ? undefined : parseDocComment(raw);
+    let decl = field(node, "declaration");
+    if (decl?.type === "ambient_declaration") decl = named(decl)[0];
+    const isDefault = node.children.some((c) => c.type === "default");
+    if (!decl && !isDefault) {
+      module.reexports.push(oneLine(text(node).replace(/;\s*$/, "")));
       continue;
     }
-    if (depth !== 0 || t.type !== "ident" || t.value !== "export") continue;
-    if (tokens[k - 1]?.value === ".") continue;
-    const doc = docBefore(tokens, k);
-    const code = codeTokensFrom(tokens, k + 1);
-    const first = code[0];
-    if (!first) continue;
-    const typeOnly = first.value === "type" &&
-      (code[1]?.value === "{" || code[1]?.value === "*");
-    if (first.value === "{" || first.value === "*" || typeOnly) {
-      const end = code.findIndex((c) =>
-        c.value === ";" ||
-        (c.line > first.line && c.value === "export")
-      );
-      const slice = end === -1 ? code : code.slice(0, end);
-      module.reexports.push(
-        "export " + span(file.content, slice, 0, slice.length),
-      );
+    const value = field(node, "value");
+    if (!decl && value) {
+      const inner = value.type === "class" || JS_FUNCTION_TYPES.has(value.type)
+        ? value
+        : undefined;
+      module.symbols.push(withDoc({
+        kind: inner
+          ? declarationKind(inner) === "class" ? "class" : "function"
+          : "default",
+        name: "default",
+        signature: inner
+          ? oneLine(headerOf(inner, text))
+          : capSignature(oneLine(text(node).replace(/;\s*$/, ""))),
+        line: node.line,
+        members: inner?.type === "class" ? classMembers(inner, text) : [],
+      }, doc));
       continue;
     }
-    const symbol = jsDeclaration(file.content, tokens, code, doc);
-    if (symbol) module.symbols.push(symbol);
+    if (!decl) continue;
+    module.symbols.push(...jsDeclaration(decl, isDefault, text, doc));
   }
   return module;
 }
 
-function jsDeclaration(
-  source: string,
-  all: readonly Token[],
-  code: Token[],
-  doc: DocComment | undefined,
-): DocSymbol | null {
-  let j = 0;
-  const modifiers: string[] = [];
-  while (
-    ["default", "async", "declare", "abstract"].includes(code[j]?.value ?? "")
-  ) {
-    modifiers.push(code[j]!.value);
-    j++;
-  }
-  const keyword = code[j]?.value ?? "";
-  const line = code[0]!.line;
-  const withDoc = (s: Omit<DocSymbol, "doc">): DocSymbol =>
-    doc ? { ...s, doc } : s;
-  const isDefault = modifiers.includes("default");
-  if (keyword === "function" || keyword === "class") {
-    const generator = code[j + 1]?.value === "*";
-    const nameToken = code[j + (generator ? 2 : 1)];
-    const name = nameToken?.type === "ident" && nameToken.value !== "extends"
-      ? nameToken.value
-      : "default";
-    const end = headerEnd(code, j);
-    const prefix = modifiers.filter((m) => m !== "default").join(" ");
-    const signature = (prefix ? prefix + " " : "") + span(source, code, j, end);
-    const members = keyword === "class" && code[end]?.value === "{"
-      ? classMembers(source, all, code, end)
-      : [];
-    return withDoc({
-      kind: keyword,
-      name: isDefault && name === "default" ? "default" : name,
-      signature,
-      line,
-      members,
-    });
-  }
-  if (
-    ["interface", "type", "enum", "namespace"].includes(keyword) ||
-    (keyword === "const" && code[j + 1]?.value === "enum")
-  ) {
-    const isEnum = keyword === "enum" || code[j + 1]?.value === "enum";
-    const nameIndex = keyword === "const" ? j + 2 : j + 1;
-    const name = code[nameIndex]?.value ?? "?";
-    let end: number;
-    if (keyword === "type") end = statementEnd(code, j);
-    else {
-      const open = headerEnd(code, j);
-      end = code[open]?.value === "{" ? matchBracket(code, open) + 1 : open;
-    }
-    const text = capSignature(
-      sourceSpan(source, code[j]!, code[Math.max(j, end - 1)]!),
-      MAX_BODY,
-    );
-    return withDoc({
-      kind: isEnum ? "enum" : keyword as DocSymbol["kind"],
-      name,
-      signature: keyword === "namespace" ? `namespace ${name}` : text,
-      line,
-      members: [],
-    });
-  }
-  if (["const", "let", "var"].includes(keyword)) {
-    const name = code[j + 1]?.value ?? "?";
-    const arrow = arrowEnd(code, j);
-    if (arrow !== null) {
-      return withDoc({
-        kind: "function",
-        name,
-        signature: span(source, code, j, arrow + 1),
-        line,
-        members: [],
-      });
-    }
-    const end = statementEnd(code, j);
-    const eq = headerEnd(code, j);
-    let signature: string;
-    if (code[j + 2]?.value === ":") {
-      signature = span(source, code, j, Math.min(eq, end));
-    } else {
-      const value = span(source, code, j, end);
-      signature = value.length <= 100 ? value : `${keyword} ${name}`;
-    }
-    return withDoc({
-      kind: keyword as DocSymbol["kind"],
-      name,
-      signature,
-      line,
-      members: [],
-    });
-  }
-  if (isDefault) {
-    const end = statementEnd(code, j);
-    return withDoc({
-      kind: "default",
-      name: "default",
-      signature: "export default " + span(source, code, j, end),
-      line,
-      members: [],
-    });
-  }
-  return null;
+function withDoc(symbol: DocSymbol, doc: DocComment | undefined): DocSymbol {
+  return doc ? { ...symbol, doc } : symbol;
 }
 
-/** Public members of a class whose body opens at `open` (an index in `code`). */
-function classMembers(
-  source: string,
-  all: readonly Token[],
-  code: Token[],
-  open: number,
+function jsDeclaration(
+  decl: SyntaxNode,
+  isDefault: boolean,
+  text: Text,
+  doc: DocComment | undefined,
 ): DocSymbol[] {
-  const members: DocSymbol[] = [];
-  const close = matchBracket(code, open);
-  let k = open + 1;
-  while (k < close) {
-    const start = k;
-    const t = code[k]!;
-    if (t.value === ";") {
-      k++;
-      continue;
-    }
-    const modifiers: string[] = [];
-    while (
-      [
-        "public",
-        "private",
-        "protected",
-        "static",
-        "readonly",
-        "async",
-        "override",
-        "abstract",
-        "declare",
-        "get",
-        "set",
-        "accessor",
-      ]
-        .includes(code[k]?.value ?? "") &&
-      code[k + 1]?.value !== "(" && code[k + 1]?.value !== ":" &&
-      code[k + 1]?.value !== "="
-    ) {
-      modifiers.push(code[k]!.value);
-      k++;
-    }
-    if (code[k]?.value === "*") k++;
-    const nameToken = code[k];
-    const name = nameToken?.value ?? "";
-    let end = headerEnd(code, k);
-    if (end > close) end = close;
-    const isMethod = code.slice(k, end).some((c) => c.value === "(") &&
-      (code[k + 1]?.value === "(" || code[k + 1]?.value === "<" ||
-        code[k + 1]?.value === "?");
-    let next: number;
-    if (code[end]?.value === "{" && isMethod) {
-      next = matchBracket(code, end) + 1;
-    } else next = memberEnd(code, k, close);
-    const hidden = modifiers.includes("private") ||
-      modifiers.includes("protected") || name.startsWith("#") ||
-      name === "#" || nameToken?.type === "punct" && name !== "[";
-    if (!hidden && nameToken && nameToken.type !== "punct") {
-      const fullIndex = all.indexOf(code[start]!);
-      const doc = fullIndex === -1 ? undefined : docBefore(all, fullIndex);
-      const sigEnd = isMethod ? end : Math.min(next, close);
-      const prefix = modifiers.length > 0 ? modifiers.join(" ") + " " : "";
-      let signature = prefix + span(source, code, k, sigEnd);
-      if (!isMethod) {
-        signature = signature.replace(/\s*=[^>][\s\S]*$/, "").replace(/;$/, "");
-      }
-      const symbol: DocSymbol = {
-        kind: name === "constructor"
-          ? "constructor"
-          : isMethod
-          ? "method"
-          : "property",
-        name,
+  const kind = declarationKind(decl);
+  const line = decl.parent?.type === "export_statement"
+    ? decl.parent.line
+    : decl.line;
+  const name = text(field(decl, "name")) || "default";
+  switch (kind) {
+    case "function":
+    case "class": {
+      const signature = oneLine(headerOf(decl, text));
+      return [withDoc({
+        kind,
+        name: isDefault && !field(decl, "name") ? "default" : name,
         signature,
-        line: code[start]!.line,
-        members: [],
-      };
-      if (doc) symbol.doc = doc;
-      members.push(symbol);
+        line,
+        members: kind === "class" ? classMembers(decl, text) : [],
+      }, doc)];
     }
-    k = Math.max(next, k + 1);
+    case "interface":
+    case "type":
+    case "enum":
+      return [withDoc({
+        kind,
+        name,
+        signature: capSignature(text(decl).replace(/;\s*$/, ""), MAX_BODY),
+        line,
+        members: [],
+      }, doc)];
+    case "namespace":
+      return [withDoc({
+        kind: "namespace",
+        name,
+        signature: `namespace ${name}`,
+        line,
+        members: [],
+      }, doc)];
+    case "variable": {
+      const keyword = /^(const|let|var)\b/.exec(text(decl))?.[1] ?? "const";
+      const out: DocSymbol[] = [];
+      for (const d of named(decl)) {
+        if (d.type !== "variable_declarator") continue;
+        const dName = text(field(d, "name"));
+        const value = field(d, "value");
+        const type = field(d, "type");
+        if (value && JS_FUNCTION_TYPES.has(value.type)) {
+          const body = field(value, "body");
+          const upTo = text(d).slice(0, (body?.start ?? value.end) - d.start);
+          out.push(withDoc({
+            kind: "function",
+            name: dName,
+            signature: oneLine(`${keyword} ${upTo.trim()}`),
+            line,
+            members: [],
+          }, doc));
+          continue;
+        }
+        const whole = oneLine(`${keyword} ${text(d)}`);
+        out.push(withDoc({
+          kind: keyword as DocSymbol["kind"],
+          name: dName,
+          signature: type
+            ? oneLine(`${keyword} ${dName}${text(type)}`)
+            : whole.length <= 100
+            ? whole
+            : `${keyword} ${dName}`,
+          line,
+          members: [],
+        }, doc));
+      }
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+/** Declaration text up to its body (`function f(a): T`, `class A extends B`). */
+function headerOf(decl: SyntaxNode, text: Text): string {
+  const body = field(decl, "body");
+  const all = text(decl);
+  const cut = body ? all.slice(0, body.start - decl.start) : all;
+  return cut.trim().replace(/;$/, "").trim();
+}
+
+const HIDDEN_MODIFIER = /^(private|protected)$/;
+
+/** Public members of a class: methods, constructor and fields, with their JSDoc. */
+function classMembers(decl: SyntaxNode, text: Text): DocSymbol[] {
+  const body = field(decl, "body");
+  if (!body) return [];
+  const members: DocSymbol[] = [];
+  for (const member of named(body)) {
+    const isMethod = member.type === "method_definition" ||
+      member.type === "method_signature" ||
+      member.type === "abstract_method_signature";
+    const isField = member.type === "public_field_definition";
+    if (!isMethod && !isField) continue;
+    const nameNode = field(member, "name");
+    const name = text(nameNode);
+    if (!nameNode || nameNode.type === "private_property_identifier") continue;
+    const hidden = member.children.some((c) =>
+      c.type === "accessibility_modifier" && HIDDEN_MODIFIER.test(text(c))
+    );
+    if (hidden) continue;
+    let signature: string;
+    if (isMethod) signature = oneLine(headerOf(member, text));
+    else {
+      const value = field(member, "value");
+      const all = text(member);
+      const cut = value ? all.slice(0, value.start - member.start) : all;
+      signature = oneLine(cut.replace(/[=;]\s*$/, "").trim());
+    }
+    const raw = jsDocBefore(member, text);
+    members.push(withDoc({
+      kind: name === "constructor"
+        ? "constructor"
+        : isMethod
+        ? "method"
+        : "property",
+      name,
+      signature,
+      line: member.line,
+      members: [],
+    }, raw === undefined ? undefined : parseDocComment(raw)));
   }
   return members;
 }
 
-/** End of a property declaration: the `;` at depth 0, or the next line's token at depth 0. */
-function memberEnd(code: Token[], start: number, limit: number): number {
-  let depth = 0;
-  for (let k = start; k < limit; k++) {
-    const v = code[k]!.value;
-    if (["(", "[", "{"].includes(v)) depth++;
-    else if ([")", "]", "}"].includes(v)) depth--;
-    else if (depth === 0 && v === ";") return k + 1;
-    if (
-      depth === 0 && k > start && code[k]!.line > code[k - 1]!.line &&
-      !["=", ":", "|", "&", "."].includes(code[k - 1]!.value) &&
-      !["=", ":", "|", "&", "."].includes(v)
-    ) return k;
-  }
-  return limit;
-}
-
-/** Index of the `{` opening a body, or the `;`/`=` ending a header, from `start`. */
-function headerEnd(code: Token[], start: number): number {
-  let depth = 0;
-  for (let k = start; k < code.length; k++) {
-    const t = code[k]!;
-    const v = t.value;
-    if (t.type !== "punct" && !(t.type === "ident" && v === "extends")) {
-      continue;
-    }
-    if (v === "(" || v === "[" || v === "<") depth++;
-    else if (v === ")" || v === "]" || v === ">") depth--;
-    else if (v === "{") {
-      if (depth === 0 && !TYPE_PREFIX.has(code[k - 1]?.value ?? "")) return k;
-      depth++;
-    } else if (v === "}") depth--;
-    else if (depth === 0 && (v === ";" || v === "=")) return k;
-  }
-  return code.length;
-}
-
-/** Index after the last token of the statement starting at `start`. */
-function statementEnd(code: Token[], start: number): number {
-  let depth = 0;
-  for (let k = start; k < code.length; k++) {
-    const v = code[k]!.value;
-    if (code[k]!.type === "punct") {
-      if (["(", "[", "{"].includes(v)) depth++;
-      else if ([")", "]", "}"].includes(v)) depth--;
-      else if (depth === 0 && v === ";") return k;
-    }
-    if (
-      depth === 0 && k > start && code[k]!.line > code[k - 1]!.line &&
-      code[k]!.type === "ident" &&
-      [
-        "export",
-        "import",
-        "const",
-        "let",
-        "var",
-        "function",
-        "class",
-        "type",
-        "interface",
-      ]
-        .includes(v) &&
-      !["=", "|", "&", ":", ",", "=>", "?"].includes(code[k - 1]!.value)
-    ) return k;
-  }
-  return code.length;
-}
-
-/** Index of `=>` in `const f = (a: number): number => ...`, or null when not an arrow function. */
-function arrowEnd(code: Token[], keywordIndex: number): number | null {
-  let k = keywordIndex + 2;
-  if (code[k]?.value !== "=") return null;
-  k++;
-  if (code[k]?.value === "async") k++;
-  if (code[k]?.value === "<") {
-    const close = code.findIndex((c, i) => i > k && c.value === ">");
-    if (close === -1) return null;
-    k = close + 1;
-  }
-  if (code[k]?.type === "ident" && code[k + 1]?.value === "=>") return k + 1;
-  if (code[k]?.value !== "(") return null;
-  let arrow = matchBracket(code, k) + 1;
-  if (code[arrow]?.value === ":") {
-    let depth = 0;
-    for (; arrow < code.length; arrow++) {
-      const v = code[arrow]!.value;
-      if (["(", "[", "{", "<"].includes(v)) depth++;
-      else if ([")", "]", "}", ">"].includes(v)) depth--;
-      else if (v === "=>" && depth === 0) break;
-    }
-  }
-  return code[arrow]?.value === "=>" ? arrow : null;
-}
-
-function codeTokensFrom(tokens: readonly Token[], start: number): Token[] {
-  return codeTokens(tokens.slice(start));
-}
-
-/** The `/** *\/` comment right before token `index` (decorator-free), parsed. */
-function docBefore(
-  tokens: readonly Token[],
-  index: number,
-): DocComment | undefined {
-  const prev = tokens[index - 1];
-  if (
-    prev?.type === "comment" && prev.value.startsWith("/**") &&
-    !/@module\b/.test(prev.value)
-  ) {
-    return parseDocComment(prev.value);
-  }
-  return undefined;
-}
-
-function pythonModule(file: DocSourceFile): DocModule {
-  const tokens = tokenize(file.content, "python");
-  const code = codeTokens(tokens);
-  const lines = file.content.split(/\r?\n/);
+function pythonModule(file: DocSourceFile, root: SyntaxNode): DocModule {
+  const source = file.content;
+  const text: Text = (n) => n ? textOf(source, n) : "";
   const module: DocModule = { path: file.path, symbols: [], reexports: [] };
-  if (code[0]?.type === "string") {
-    module.doc = parseDocComment(code[0].text ?? "");
-  }
-  const indent = (line: number) =>
-    /^[ \t]*/.exec(lines[line - 1] ?? "")?.[0].length ?? 0;
-  const header = (k: number) => {
-    let j = k;
-    while (
-      j < code.length &&
-      !(code[j]!.value === ":" &&
-        (code[j + 1]?.line ?? Infinity) > code[j]!.line)
-    ) j++;
-    return j;
-  };
-  const docstring = (colon: number) => {
-    const next = code[colon + 1];
-    return next?.type === "string" && /^[rRuU]?("""|''')/.test(next.value)
-      ? parseDocComment(next.text ?? "")
-      : next?.type === "string"
-      ? parseDocComment(next.text ?? "")
-      : undefined;
-  };
-  for (let k = 0; k < code.length; k++) {
-    const t = code[k]!;
-    if ((t.value !== "def" && t.value !== "class") || indent(t.line) !== 0) {
+  const moduleDoc = docstringOf(root);
+  if (moduleDoc) module.doc = parseDocComment(stringContent(moduleDoc, text));
+  for (const child of root.children) {
+    const def = definitionOf(child);
+    if (def.type !== "function_definition" && def.type !== "class_definition") {
       continue;
     }
-    if (
-      k > 0 && code[k - 1]?.line === t.line && code[k - 1]?.value !== "async"
-    ) continue;
-    const name = code[k + 1]?.value ?? "?";
+    const name = text(field(def, "name"));
     if (name.startsWith("_")) continue;
-    const colon = header(k);
-    const symbol: DocSymbol = {
-      kind: t.value === "def" ? "function" : "class",
-      name,
-      signature: span(file.content, code, k, colon),
-      line: t.line,
-      members: [],
-    };
-    const doc = docstring(colon);
-    if (doc) symbol.doc = doc;
-    if (t.value === "class") {
-      const base = indent(t.line);
-      for (let j = colon + 1; j < code.length; j++) {
-        const u = code[j]!;
-        if (indent(u.line) <= base && u.line > t.line) break;
-        if (u.value !== "def") continue;
-        const methodName = code[j + 1]?.value ?? "";
-        if (methodName.startsWith("_") && methodName !== "__init__") continue;
-        const mColon = header(j);
-        const member: DocSymbol = {
-          kind: methodName === "__init__" ? "constructor" : "method",
-          name: methodName,
-          signature: span(file.content, code, j, mColon),
-          line: u.line,
-          members: [],
-        };
-        const mDoc = docstring(mColon);
-        if (mDoc) member.doc = mDoc;
-        symbol.members.push(member);
+    const symbol = pythonSymbol(def, child, text);
+    if (def.type === "class_definition") {
+      for (const m of named(field(def, "body") ?? def)) {
+        const mDef = definitionOf(m);
+        if (mDef.type !== "function_definition") continue;
+        const mName = text(field(mDef, "name"));
+        if (mName.startsWith("_") && mName !== "__init__") continue;
+        symbol.members.push(pythonSymbol(mDef, m, text));
       }
     }
     module.symbols.push(symbol);
@@ -676,22 +484,36 @@ function pythonModule(file: DocSourceFile): DocModule {
   return module;
 }
 
-/** Source text from the start of `from` to the end of `to`. */
-function sourceSpan(source: string, from: Token, to: Token): string {
-  return source.slice(from.start, Math.max(from.end, to.end)).trim();
+function pythonSymbol(
+  def: SyntaxNode,
+  outer: SyntaxNode,
+  text: Text,
+): DocSymbol {
+  const name = text(field(def, "name"));
+  const body = field(def, "body");
+  const all = text(def);
+  const head = body ? all.slice(0, body.start - def.start) : all;
+  const kind: DocSymbol["kind"] = def.type === "class_definition"
+    ? "class"
+    : outer.parent?.type === "block" || def.parent?.type === "block"
+    ? name === "__init__" ? "constructor" : "method"
+    : "function";
+  const docstring = docstringOf(body);
+  return withDoc({
+    kind,
+    name,
+    signature: oneLine(head.trim().replace(/:$/, "")),
+    line: outer.line,
+    members: [],
+  }, docstring ? parseDocComment(stringContent(docstring, text)) : undefined);
 }
 
-/** Source text of `code[from..to)` on one line. */
-function span(
-  source: string,
-  code: readonly Token[],
-  from: number,
-  to: number,
-): string {
-  const first = code[from];
-  const last = code[Math.max(from, Math.min(to, code.length) - 1)];
-  if (!first || !last) return "";
-  return oneLine(sourceSpan(source, first, last));
+/** The text inside a Python string literal's quotes. */
+function stringContent(node: SyntaxNode, text: Text): string {
+  return node.children.filter((c) =>
+    c.type !== "string_start" &&
+    c.type !== "string_end"
+  ).map(text).join("");
 }
 
 /** Folds a multi-line declaration onto one line. */

@@ -62,8 +62,8 @@ export { add as plus } from "./other.ts";
 export type { Options as Opts };
 `;
 
-Deno.test("exported symbols are documented with signatures and JSDoc", () => {
-  const md = generateDocs([{ path: "src/math.ts", content: MATH }], {
+Deno.test("exported symbols are documented with signatures and JSDoc", async () => {
+  const md = await generateDocs([{ path: "src/math.ts", content: MATH }], {
     title: "Calculator",
   });
   assert.match(md, /^# Calculator\n/);
@@ -106,8 +106,8 @@ Deno.test("exported symbols are documented with signatures and JSDoc", () => {
   assert.doesNotMatch(md, /function helper|secret|hidden/);
 });
 
-Deno.test("python modules use signatures and docstrings", () => {
-  const md = generateDocs([{
+Deno.test("python modules use signatures and docstrings", async () => {
+  const md = await generateDocs([{
     path: "lib/strings.py",
     content: `"""Tools for strings."""
 
@@ -140,18 +140,18 @@ class Greeter:
   assert.doesNotMatch(md, /_private/);
 });
 
-Deno.test("output is deterministic: file order does not matter and test files are left out", () => {
+Deno.test("output is deterministic: file order does not matter and test files are left out", async () => {
   const files = [
     { path: "src/b.ts", content: "/** B. */\nexport const b = 2;\n" },
     { path: "src/a.ts", content: "/** A. */\nexport const a = 1;\n" },
     { path: "src/a_test.ts", content: "export const t = 1;\n" },
   ];
-  const one = generateDocs(files);
-  const two = generateDocs([...files].reverse());
+  const one = await generateDocs(files);
+  const two = await generateDocs([...files].reverse());
   assert.equal(one, two);
   assert.ok(one.indexOf("## src/a.ts") < one.indexOf("## src/b.ts"));
   assert.doesNotMatch(one, /a_test/);
-  assert.deepEqual(extractModules(files).map((m) => m.path), [
+  assert.deepEqual((await extractModules(files)).map((m) => m.path), [
     "src/a.ts",
     "src/b.ts",
   ]);
@@ -179,22 +179,138 @@ Deno.test("doc comments are parsed into description and tags", () => {
   assert.equal(doc.deprecated, "use getUser");
 });
 
-Deno.test("modules without exports say so, and no input makes it throw", () => {
+Deno.test("modules without exports say so, and no input makes it throw", async () => {
   assert.match(
-    generateDocs([{ path: "x.ts", content: "const a = 1;\n" }]),
+    await generateDocs([{ path: "x.ts", content: "const a = 1;\n" }]),
     /_No exported symbols\._/,
   );
-  assert.match(generateDocs([]), /_No modules\._/);
-  fc.assert(
-    fc.property(
+  assert.match(await generateDocs([]), /_No modules\._/);
+  await fc.assert(
+    fc.asyncProperty(
       fc.string({ maxLength: 300 }),
       fc.constantFrom("a.ts", "b.py", "c.js"),
-      (content, path) => {
-        const a = generateDocs([{ path, content: "export " + content }]);
-        const b = generateDocs([{ path, content: "export " + content }]);
+      async (content, path) => {
+        const a = await generateDocs([{ path, content: "export " + content }]);
+        const b = await generateDocs([{ path, content: "export " + content }]);
         return typeof a === "string" && a === b;
       },
     ),
     { numRuns: 300 },
   );
+});
+
+Deno.test("exported arrows, default exports, declared functions and namespaces are documented", async () => {
+  const md = await generateDocs([{
+    path: "src/api.ts",
+    content: `/** Parses a number. */
+export const parse = <T extends string>(text: T): number => Number(text);
+
+/** The main entry. */
+export default async function main(args: string[]): Promise<void> {}
+
+/** Native helper. */
+export declare function native(x: number): number;
+
+/** Colours. */
+export enum Colour { Red, Green }
+
+/** Helpers. */
+export namespace Util {
+  export const x = 1;
+}
+
+export abstract class Shape {
+  /** Area of the shape. */
+  abstract area(): number;
+  protected secret(): void {}
+  static readonly sides: number = 0;
+}
+`,
+  }]);
+  assert.match(
+    md,
+    /### function parse\n\n```ts\nconst parse = <T extends string>\(text: T\): number =>\n```\n\nParses a number\./,
+  );
+  assert.match(
+    md,
+    /### function main\n\n```ts\nasync function main\(args: string\[\]\): Promise<void>\n```\n\nThe main entry\./,
+  );
+  assert.match(
+    md,
+    /### function native\n\n```ts\nfunction native\(x: number\): number\n```/,
+  );
+  assert.match(
+    md,
+    /### enum Colour\n\n```ts\nenum Colour \{ Red, Green \}\n```/,
+  );
+  assert.match(
+    md,
+    /### namespace Util\n\n```ts\nnamespace Util\n```\n\nHelpers\./,
+  );
+  assert.match(md, /### class Shape\n\n```ts\nabstract class Shape\n```/);
+  assert.match(
+    md,
+    /#### method area\n\n```ts\nabstract area\(\): number\n```\n\nArea of the shape\./,
+  );
+  assert.match(
+    md,
+    /#### property sides\n\n```ts\nstatic readonly sides: number\n```/,
+  );
+  assert.doesNotMatch(md, /secret/);
+});
+
+Deno.test("python docs cover async and decorated functions, constructors and class docstrings", async () => {
+  const md = await generateDocs([{
+    path: "svc.py",
+    content: `import functools
+
+@functools.cache
+def cached(n: int) -> int:
+    """Cached work.
+
+    Args:
+        n: how much.
+    """
+    return n
+
+async def fetch(url: str) -> bytes:
+    '''Fetches url.'''
+    return b""
+
+class Client(Base):
+    """Talks to the service."""
+
+    def __init__(self, host: str):
+        """Connects to host."""
+        self.host = host
+
+    @property
+    def ready(self) -> bool:
+        return True
+
+    def _hidden(self):
+        pass
+`,
+  }]);
+  assert.match(
+    md,
+    /### function cached\n\n```python\ndef cached\(n: int\) -> int\n```\n\nCached work\./,
+  );
+  assert.match(
+    md,
+    /### function fetch\n\n```python\nasync def fetch\(url: str\) -> bytes\n```\n\nFetches url\./,
+  );
+  assert.match(
+    md,
+    /### class Client\n\n```python\nclass Client\(Base\)\n```\n\nTalks to the service\./,
+  );
+  assert.match(
+    md,
+    /#### constructor __init__\n\n```python\ndef __init__\(self, host: str\)\n```\n\nConnects to host\./,
+  );
+  assert.match(
+    md,
+    /#### method ready\n\n```python\ndef ready\(self\) -> bool\n```\n\n_Not documented\._/,
+  );
+  assert.doesNotMatch(md, /_hidden/);
 });
