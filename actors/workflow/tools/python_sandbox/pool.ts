@@ -117,6 +117,12 @@ export class PythonSandboxPool {
     return process;
   }
 
+  /** Resolves once every waiting process has loaded Pyodide (rejects if one cannot start). */
+  async whenWarm(): Promise<void> {
+    await this.#fill();
+    await Promise.all(this.#idle.map((p) => p.ready));
+  }
+
   /** Disposes of a used process (waits until it has exited). */
   async release(process: SandboxProcess): Promise<void> {
     await process.dispose();
