@@ -227,15 +227,7 @@ export async function startPlatform(
       metricsActor(metrics),
       ...(bot ? [bot.chatBehavior] : []),
     ];
-    // Deno KV queues do not reach across machines (KV Connect has none):
-    // a cluster's actors are delivered through PostgreSQL.
-    const durable = actorTransport(config) === "postgres"
-      ? {
-        transport: new PgTransport({ database, nodeId }),
-        store: new FencedStateStore(db),
-      }
-      : await kvDurable();
-    async function kvDurable() {
+    const kvDurable = async () => {
       const store = new PostgresStateStore(db);
       // A lost or replaced KV store is noticed (and logged) here; its actors'
       // message numbers continue from what PostgreSQL committed.
@@ -254,7 +246,15 @@ export async function startPlatform(
         seqFloor: (target) => store.lastSeq(target.kind, target.id),
       });
       return { transport, store };
-    }
+    };
+    // Deno KV queues do not reach across machines (KV Connect has none):
+    // a cluster's actors are delivered through PostgreSQL.
+    const durable = actorTransport(config) === "postgres"
+      ? {
+        transport: new PgTransport({ database, nodeId }),
+        store: new FencedStateStore(db),
+      }
+      : await kvDurable();
     const actors: ActorSystem = new ActorSystem({
       behaviors,
       ...durable,

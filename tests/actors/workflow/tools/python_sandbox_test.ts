@@ -409,7 +409,7 @@ def test_n(n):
 `,
         };
         const report = await run(suite, { timeoutMs: 60_000 });
-        assert.equal(report.status, "passed", report.reason);
+        assert.equal(report.status, "passed", report.reason ?? "");
         assert.equal(report.passed, 10_000);
         const capped = await run(suite, { maxTests: 100 });
         assert.equal(capped.status, "failed");
