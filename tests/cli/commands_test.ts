@@ -121,3 +121,34 @@ Deno.test("deno task build submits a build and follows it to the end; builds lis
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("apikey:create keeps to MAX_API_KEYS_PER_USER and user:create to DEFAULT_DAILY_QUOTA", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "troupe-cli-keys-" });
+  const env = {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "error",
+    MAX_API_KEYS_PER_USER: "2",
+    DEFAULT_DAILY_QUOTA: "4",
+  };
+  try {
+    const errors: string[] = [];
+    const cli = (argv: string[]) =>
+      main(argv, {
+        config: parseConfig(env),
+        write: () => {},
+        writeError: (line) => errors.push(line),
+      });
+    assert.equal(await cli(["user:create", "kim@example.com"]), 0);
+    const lines: string[] = [];
+    await main(["user:list"], {
+      config: parseConfig(env),
+      write: (line) => lines.push(line),
+    });
+    assert.match(lines.join("\n"), /kim@example\.com\s+user\s+4/);
+    assert.equal(await cli(["apikey:create", "kim@example.com"]), 0);
+    assert.equal(await cli(["apikey:create", "kim@example.com"]), 1);
+    assert.match(errors.join("\n"), /already has 2 active API keys/);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
