@@ -2,7 +2,8 @@
  * The Telegram bot: grammY wired to the chat actors. Updates (from long
  * polling or the webhook) are turned into chat messages and told to the chat
  * actor of their chat, whose durable mailbox keeps them in order; answers
- * leave through the per-chat paced {@linkcode Outbox}.
+ * are kept in the chat's state until Telegram acknowledges them and leave
+ * through the per-chat paced {@linkcode Outbox} (see actors/chat.ts).
  *
  * Composition (main.ts):
  *
@@ -104,7 +105,10 @@ export interface TelegramBot {
   start(refs: ActorRefs): Promise<void>;
   /** Hands one update to its chat actor (what polling and the webhook do). */
   route(update: Update): Promise<void>;
-  /** Stops polling and drains the outbox. */
+  /**
+   * Stops polling and drains the outbox for up to `drainMs`; replies not sent
+   * by then stay pending in their chats' state and go out after the next start.
+   */
   stop(options?: { drainMs?: number }): Promise<void>;
 }
 

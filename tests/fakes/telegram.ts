@@ -10,7 +10,9 @@
  * set), sendMessage,
  * editMessageText, answerCallbackQuery, setMyCommands, getMyCommands.
  * Faults on demand: {@linkcode FakeTelegram.failNext} (429 with
- * `parameters.retry_after`, 409, 500 ...), and {@linkcode FakeTelegram.restart}:
+ * `parameters.retry_after`, 409, 500 ...), slow answers
+ * ({@linkcode FakeTelegram.stallNext}: the client times out although the
+ * call took effect), and {@linkcode FakeTelegram.restart}:
  * update ids that start again from a lower number.
  *
  * getUpdates follows the documented offset rules and the Bot API server's
@@ -126,6 +128,7 @@ export class FakeTelegram implements AsyncDisposable {
   #callbacks = new Map<string, { answered: boolean; chatId: number }>();
   #answers: { id: string; text: string | undefined; showAlert: boolean }[] = [];
   #faults: FaultRule[] = [];
+  #stalls: { method: string; remaining: number; ms: number }[] = [];
   #waiters = new Set<() => void>();
   #nextCallbackId = 1;
   #closed = false;
@@ -323,9 +326,19 @@ export class FakeTelegram implements AsyncDisposable {
     this.#faults.push({ ...fault, method, remaining: times });
   }
 
+  /**
+   * Holds the next `times` calls of `method` for `ms` before processing and
+   * answering them, as an overloaded server does: a client that gives up
+   * sooner sees a timeout although the call took effect.
+   */
+  stallNext(method: string, times: number, ms: number): void {
+    this.#stalls.push({ method, remaining: times, ms });
+  }
+
   /** Forgets every fault not yet answered. */
   clearFaults(): void {
     this.#faults = [];
+    this.#stalls = [];
   }
 
   // ---- reading what the bot did ------------------------------------------
@@ -439,6 +452,16 @@ export class FakeTelegram implements AsyncDisposable {
       params = await readParams(req, url);
     } catch {
       return error(400, "Bad Request: invalid request body");
+    }
+    const stall = this.#stalls.find((s) =>
+      s.method === method && s.remaining > 0
+    );
+    if (stall) {
+      stall.remaining--;
+      if (stall.remaining === 0) {
+        this.#stalls.splice(this.#stalls.indexOf(stall), 1);
+      }
+      await new Promise((r) => setTimeout(r, stall.ms));
     }
     const response = this.#dispatch(token, method, params);
     const settled = await response;

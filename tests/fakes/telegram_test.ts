@@ -1,4 +1,4 @@
-import { Api, GrammyError } from "grammy";
+import { Api, GrammyError, HttpError } from "grammy";
 import { assert } from "../deps.ts";
 import { FakeTelegram } from "./telegram.ts";
 
@@ -63,6 +63,21 @@ Deno.test("the fake Bot API speaks the protocol grammY expects", async (t) => {
         0,
       );
       assert.equal(tg.pendingUpdates, 0);
+    },
+  );
+
+  await t.step(
+    "a stalled call times out at the client yet takes effect",
+    async () => {
+      tg.stallNext("sendMessage", 1, 300);
+      const impatient = new Api(tg.token, {
+        apiRoot: tg.apiRoot,
+        timeoutSeconds: 0.1,
+      });
+      const error = await impatient.sendMessage(77, "slow").catch((e) => e);
+      assert.ok(error instanceof HttpError, String(error));
+      await tg.waitForMessages(77, 1);
+      assert.deepEqual(tg.texts(77), ["slow"]);
     },
   );
 
