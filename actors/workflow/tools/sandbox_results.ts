@@ -317,6 +317,20 @@ export function judgeRun(
       reason,
     };
   }
+  // Exit code 0 is believed only with a complete report.
+  if (end.code === 0 && end.junit.trim() === "") {
+    const reason = `crashed: deno test exited 0 but wrote no test report${
+      lastLines ? `; last lines: ${lastLines}` : ""
+    }`;
+    return {
+      status: "crashed",
+      passed,
+      ignored,
+      failed: 1,
+      failures: stopped(reason),
+      reason,
+    };
+  }
   // JUnit files a test under the file that called Deno.test, which for
   // describe/it is the bdd module: compare totals, not per file.
   const registered = [...lines.registered.values()].reduce((a, b) => a + b, 0);
@@ -347,20 +361,6 @@ export function judgeRun(
       failed: found.length,
       failures: found,
       reason: failedReason(found, passed + found.length, end.output),
-    };
-  }
-  // Exit code 0 from here on: believe it only with a complete report.
-  if (end.junit.trim() === "") {
-    const reason = `crashed: deno test exited 0 but wrote no test report${
-      lastLines ? `; last lines: ${lastLines}` : ""
-    }`;
-    return {
-      status: "crashed",
-      passed,
-      ignored,
-      failed: 1,
-      failures: stopped(reason),
-      reason,
     };
   }
   if (failures.length > 0) {
