@@ -197,9 +197,13 @@ export class RunnerLines {
 
 /** How the `deno test` process ended. */
 export interface RunEnd {
+  /** Exit code, null when killed by a signal. */
   code: number | null;
+  /** The signal that ended it, if any. */
   signal: string | null;
+  /** Killed by the wall-clock timeout. */
   timedOut: boolean;
+  /** Killed by the resident-memory watchdog. */
   rssExceeded: boolean;
   /** ANSI-stripped output as kept for the report (maybe truncated). */
   output: string;
@@ -209,18 +213,27 @@ export interface RunEnd {
 
 /** Limits the run had, for the reasons. */
 export interface RunLimits {
+  /** Wall-clock limit in ms. */
   timeoutMs: number;
+  /** V8 heap cap in MiB. */
   memoryMb: number;
+  /** Resident-memory cap in MiB. */
   rssLimitMb: number;
 }
 
 /** The status and counts of a run, with the reason when it did not pass. */
 export interface Verdict {
+  /** The run's status. */
   status: Exclude<TestStatus, "refused">;
+  /** Tests (and steps without steps of their own) that passed. */
   passed: number;
+  /** Failures counted, including one for a killed or stopped run. */
   failed: number;
+  /** Tests skipped. */
   ignored: number;
+  /** What failed, first failure first. */
   failures: TestFailure[];
+  /** Set whenever status is not "passed". */
   reason?: string;
 }
 
