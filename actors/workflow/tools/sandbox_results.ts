@@ -24,7 +24,10 @@
  *
  * A run is "passed" only when `deno test` exited 0, the JUnit report exists,
  * every test file registered at least one test, every registered test has a
- * result in the report, none failed and at least one passed.
+ * result in the report, none failed and at least one passed. (JUnit files a
+ * test under the module that called `Deno.test`, which for describe/it is the
+ * bdd compat module, so registered and reported tests are compared in total.)
+ * Exits through the runtime's internal ops end in the same runner notices.
  *
  * @module
  */
