@@ -47,19 +47,19 @@ async function run(dir: string, check: boolean): Promise<void> {
 Deno.bench("sandbox run, node:assert, --no-check", {
   n: 10,
   warmup: 2,
-}, () => run(nodeDir, false));
+}, async () => await run(nodeDir, false));
 
 Deno.bench("sandbox run, jsr:@std/assert, --no-check", {
   n: 10,
   warmup: 2,
-}, () => run(stdDir, false));
+}, async () => await run(stdDir, false));
 
 Deno.bench("sandbox run, node:assert, type-checked", {
   n: 5,
   warmup: 1,
-}, () => run(nodeDir, true));
+}, async () => await run(nodeDir, true));
 
 Deno.bench("sandbox run, jsr:@std/assert, type-checked", {
   n: 5,
   warmup: 1,
-}, () => run(stdDir, true));
+}, async () => await run(stdDir, true));

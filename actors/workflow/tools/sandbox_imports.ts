@@ -149,13 +149,21 @@ interface InfoModule {
 
 /** Inputs of {@linkcode checkGraph}. */
 export interface GraphCheck {
+  /** The deno binary. */
   deno: string;
+  /** The workspace (real path). */
   root: string;
+  /** Test files relative to the workspace; each one's graph is checked. */
   testFiles: readonly string[];
+  /** The whole environment of `deno info`. */
   env: Record<string, string>;
+  /** The run's import map (see {@linkcode buildImportMap}). */
   importMapPath: string;
+  /** The node: built-ins tests may import. */
   allowedBuiltins: readonly string[];
+  /** Cancels the check. */
   signal: AbortSignal | undefined;
+  /** Limit of each `deno info` call in ms. */
   timeoutMs: number;
 }
 

@@ -24,7 +24,10 @@
  *
  * A run is "passed" only when `deno test` exited 0, the JUnit report exists,
  * every test file registered at least one test, every registered test has a
- * result in the report, none failed and at least one passed.
+ * result in the report, none failed and at least one passed. (JUnit files a
+ * test under the module that called `Deno.test`, which for describe/it is the
+ * bdd compat module, so registered and reported tests are compared in total.)
+ * Exits through the runtime's internal ops end in the same runner notices.
  *
  * @module
  */
@@ -197,9 +200,13 @@ export class RunnerLines {
 
 /** How the `deno test` process ended. */
 export interface RunEnd {
+  /** Exit code, null when killed by a signal. */
   code: number | null;
+  /** The signal that ended it, if any. */
   signal: string | null;
+  /** Killed by the wall-clock timeout. */
   timedOut: boolean;
+  /** Killed by the resident-memory watchdog. */
   rssExceeded: boolean;
   /** ANSI-stripped output as kept for the report (maybe truncated). */
   output: string;
@@ -209,18 +216,27 @@ export interface RunEnd {
 
 /** Limits the run had, for the reasons. */
 export interface RunLimits {
+  /** Wall-clock limit in ms. */
   timeoutMs: number;
+  /** V8 heap cap in MiB. */
   memoryMb: number;
+  /** Resident-memory cap in MiB. */
   rssLimitMb: number;
 }
 
 /** The status and counts of a run, with the reason when it did not pass. */
 export interface Verdict {
+  /** The run's status. */
   status: Exclude<TestStatus, "refused">;
+  /** Tests (and steps without steps of their own) that passed. */
   passed: number;
+  /** Failures counted, including one for a killed or stopped run. */
   failed: number;
+  /** Tests skipped. */
   ignored: number;
+  /** What failed, first failure first. */
   failures: TestFailure[];
+  /** Set whenever status is not "passed". */
   reason?: string;
 }
 
@@ -317,6 +333,20 @@ export function judgeRun(
       reason,
     };
   }
+  // Exit code 0 is believed only with a complete report.
+  if (end.code === 0 && end.junit.trim() === "") {
+    const reason = `crashed: deno test exited 0 but wrote no test report${
+      lastLines ? `; last lines: ${lastLines}` : ""
+    }`;
+    return {
+      status: "crashed",
+      passed,
+      ignored,
+      failed: 1,
+      failures: stopped(reason),
+      reason,
+    };
+  }
   // JUnit files a test under the file that called Deno.test, which for
   // describe/it is the bdd module: compare totals, not per file.
   const registered = [...lines.registered.values()].reduce((a, b) => a + b, 0);
@@ -347,20 +377,6 @@ export function judgeRun(
       failed: found.length,
       failures: found,
       reason: failedReason(found, passed + found.length, end.output),
-    };
-  }
-  // Exit code 0 from here on: believe it only with a complete report.
-  if (end.junit.trim() === "") {
-    const reason = `crashed: deno test exited 0 but wrote no test report${
-      lastLines ? `; last lines: ${lastLines}` : ""
-    }`;
-    return {
-      status: "crashed",
-      passed,
-      ignored,
-      failed: 1,
-      failures: stopped(reason),
-      reason,
     };
   }
   if (failures.length > 0) {

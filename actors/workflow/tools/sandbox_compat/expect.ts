@@ -728,7 +728,7 @@ function build(actual: unknown, flags: Flags): Expected<unknown> {
 /** The `expect` function with its asymmetric matchers. */
 export interface ExpectStatic {
   /** Starts an expectation on `actual`; `msg` is accepted for compatibility. */
-  (actual: unknown, msg?: string): Expected;
+  <T = unknown>(actual: T, msg?: string): Expected;
   /** Matches any value made by `type` (or of that primitive type). */
   // deno-lint-ignore no-explicit-any
   any(type: abstract new (...args: any[]) => unknown): AsymmetricMatcher;
@@ -751,7 +751,7 @@ export interface ExpectStatic {
  * `.rejects`.
  */
 export const expect: ExpectStatic = Object.assign(
-  (actual: unknown, _msg?: string): Expected =>
+  <T = unknown>(actual: T, _msg?: string): Expected =>
     build(actual, { not: false, mode: "value" }) as Expected,
   {
     // deno-lint-ignore no-explicit-any
