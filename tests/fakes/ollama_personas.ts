@@ -236,17 +236,20 @@ function testFile(
   const check = (assertion: string) =>
     module.cases.map((c) =>
       `Deno.test("${c.title}", () => {\n  ${
-        assertion.replace("A", c.actual).replace("E", c.expected)
+        assertion.replace("{actual}", () => c.actual).replace(
+          "{expected}",
+          () => c.expected,
+        )
       };\n});`
     ).join("\n\n");
   switch (style) {
     case "node-assert":
       return `import assert from "node:assert/strict";\n${from}\n\n${
-        check("assert.equal(A, E)")
+        check("assert.equal({actual}, {expected})")
       }\n`;
     case "std-assert":
       return `import { assertEquals } from "jsr:@std/assert";\n${from}\n\n${
-        check("assertEquals(A, E)")
+        check("assertEquals({actual}, {expected})")
       }\n`;
     case "bdd":
       return `import { describe, it } from "jsr:@std/testing/bdd";\nimport { expect } from "jsr:@std/expect";\n${from}\n\ndescribe("${module.name}", () => {\n${
@@ -256,11 +259,11 @@ function testFile(
       }\n});\n`;
     case "npm-import":
       return `import assert from "node:assert/strict";\nimport _ from "npm:lodash";\n${from}\n\n${
-        check("assert.equal(_.identity(A), E)")
+        check("assert.equal(_.identity({actual}), {expected})")
       }\n`;
     case "esm-import":
       return `import assert from "node:assert/strict";\nimport { identity } from "https://esm.sh/x";\n${from}\n\n${
-        check("assert.equal(identity(A), E)")
+        check("assert.equal(identity({actual}), {expected})")
       }\n`;
   }
 }
