@@ -106,6 +106,15 @@ export interface KvTransportOptions {
   readonly seqFloor?: (target: Address) => Promise<number>;
   /** Where failures off any caller's path are reported (default: the console). */
   readonly logger?: Logger;
+  /**
+   * Opens another handle on the same KV store, used only to take queue
+   * deliveries. With it, {@linkcode KvTransport.pause} can stop dequeueing
+   * (Deno stops a queue listener only when its handle is closed) and
+   * {@linkcode KvTransport.resume} start again on a fresh handle. The
+   * transport closes the handles it opened. Default: none (deliveries come
+   * through `kv`, and the transport cannot pause).
+   */
+  readonly openQueue?: () => Promise<Deno.Kv>;
 }
 
 /** Posting more messages to one actor than fit in one atomic commit. */
@@ -154,7 +163,10 @@ interface Group {
  * even after `close()`: Deno cannot take a queue listener back, so a closed
  * transport keeps receiving its share of the deliveries until the KV is
  * closed, and hands each back with a 1 s delay. Give a new transport a newly
- * opened KV, not the handle of a closed one.
+ * opened KV, not the handle of a closed one. With `openQueue` the transport
+ * takes deliveries on handles of its own, closes them on `close()`, and can
+ * `pause()` and `resume()` taking deliveries (the disk guard does, before the
+ * store fills up).
  *
  * @example
  * ```ts
@@ -192,6 +204,12 @@ export class KvTransport implements Transport {
   #logger: Logger;
   #handlers: TransportHandlers | undefined;
   #closed = false;
+  #openQueue: (() => Promise<Deno.Kv>) | undefined;
+  /** The handle taking queue deliveries when `openQueue` was given and not paused. */
+  #queueKv: Deno.Kv | undefined;
+  #paused = false;
+  /** Pauses and resumes, one after another. */
+  #queueChange: Promise<void> = Promise.resolve();
   #pollTimer: ReturnType<typeof setTimeout> | undefined;
   #background = new Set<Promise<unknown>>();
   #lastSweep = -Infinity;
@@ -231,6 +249,7 @@ export class KvTransport implements Transport {
       : undefined;
     this.#seqFloor = options.seqFloor;
     this.#logger = options.logger ?? consoleLogger;
+    this.#openQueue = options.openQueue;
     this.#leaseDeps = {
       kv: this.#kv,
       clock: this.#clock,
@@ -396,17 +415,100 @@ export class KvTransport implements Transport {
       throw new RuntimeError("KvTransport is already listening");
     }
     this.#handlers = handlers;
-    // The promise ends when the owner closes the KV. Each delivery is tracked
+    if (this.#openQueue) {
+      this.#queueChange = this.#startQueue();
+    } else {
+      this.#listenOn(this.#kv);
+    }
+    this.#schedulePoll(0);
+  }
+
+  /** True between {@linkcode pause} and {@linkcode resume}. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Stops taking KV queue deliveries, by closing the queue's own handle
+   * (needs `openQueue`): a store about to run out of space must not be asked
+   * to record dequeues, which Deno cannot survive failing. No new work starts
+   * on this node meanwhile: doorbells are not answered and posts do not wake
+   * actors here (their queue wake-ups wait in KV for `resume()`). Turns under
+   * way finish; posts, replies and leases still work while the store can
+   * write. Idempotent.
+   */
+  pause(): Promise<void> {
+    if (!this.#openQueue) {
+      return Promise.reject(
+        new RuntimeError(
+          "KvTransport can pause only with openQueue (a handle of its own for the queue)",
+        ),
+      );
+    }
+    return this.#queueChange = this.#queueChange.then(() => {
+      if (this.#paused) return;
+      this.#paused = true;
+      this.#stopQueue();
+    });
+  }
+
+  /** Takes KV queue deliveries again, on a newly opened handle. Idempotent. */
+  resume(): Promise<void> {
+    if (!this.#openQueue) return Promise.resolve();
+    return this.#queueChange = this.#queueChange.then(() => {
+      if (!this.#paused) return;
+      this.#paused = false;
+      return this.#startQueue();
+    });
+  }
+
+  async #startQueue(): Promise<void> {
+    if (this.#closed || this.#paused || this.#queueKv) return;
+    let kv: Deno.Kv;
+    try {
+      kv = await this.#openQueue!();
+    } catch (error) {
+      // Stay without deliveries rather than crash; a later resume() tries again.
+      this.#paused = true;
+      this.#logger.error("KV queue handle could not be opened", {
+        error: errorText(error),
+      });
+      return;
+    }
+    if (this.#closed) {
+      kv.close();
+      return;
+    }
+    this.#queueKv = kv;
+    this.#listenOn(kv);
+  }
+
+  #stopQueue(): void {
+    const kv = this.#queueKv;
+    this.#queueKv = undefined;
+    try {
+      kv?.close();
+    } catch (error) {
+      if (!isClosedError(error)) {
+        this.#logger.warn("KV queue handle did not close cleanly", {
+          error: errorText(error),
+        });
+      }
+    }
+  }
+
+  #listenOn(kv: Deno.Kv): void {
+    // The promise ends when the handle is closed. Each delivery is tracked
     // so that close() waits for the ones in flight.
-    this.#kv.listenQueue((raw) => this.#track(this.#onQueue(raw))).catch(
+    kv.listenQueue((raw) => this.#track(this.#onQueue(raw))).catch(
       (error) => {
         if (this.#closed || isClosedError(error)) return;
+        if (kv !== this.#kv && kv !== this.#queueKv) return; // paused
         this.#logger.error("KV queue listener stopped", {
           error: errorText(error),
         });
       },
     );
-    this.#schedulePoll(0);
   }
 
   /** Stops polling and taking queue messages; what is pending stays in KV. Idempotent. */
@@ -416,9 +518,11 @@ export class KvTransport implements Transport {
       clearTimeout(this.#pollTimer);
       this.#pollTimer = undefined;
     }
+    await this.#queueChange;
     while (this.#background.size > 0) {
       await Promise.allSettled([...this.#background]);
     }
+    this.#stopQueue();
   }
 
   // --- posting ---
@@ -581,7 +685,8 @@ export class KvTransport implements Transport {
    */
   #wakeHere(groups: Group[]): void {
     const handlers = this.#handlers;
-    if (!handlers || this.#closed) return;
+    // Paused: the post's queue wake-up starts the work after resume().
+    if (!handlers || this.#closed || this.#paused) return;
     for (const group of groups) {
       try {
         const result = handlers.wake(group.target);
@@ -796,6 +901,8 @@ export class KvTransport implements Transport {
     if (this.#closed) return;
     try {
       await this.#drainReplies();
+      // Paused: no new work starts here either; bells and lost wake-ups wait in KV.
+      if (this.#paused) return;
       await this.#answerRings();
       const now = Date.now();
       if (now - this.#lastSweep >= this.#sweepIntervalMs) {

@@ -148,6 +148,93 @@ export class DatabaseUnavailableError extends StorageError {
   }
 }
 
+/** Which store refused a write: Deno KV, PostgreSQL, or the disk under `DATA_DIR` as a whole. */
+export type WriteStore = "kv" | "postgres" | "disk";
+
+const STORE_NAMES: Record<WriteStore, string> = {
+  kv: "Deno KV",
+  postgres: "PostgreSQL",
+  disk: "the disk under DATA_DIR",
+};
+
+/**
+ * A write could not be made because the store is out of space or cannot write
+ * (disk full, I/O error, or the node's disk guard stopped writes before the
+ * disk filled up). Nothing was written; retrying after space is freed is
+ * safe. HTTP 503 `storage_unavailable`, naming the store and the cause.
+ *
+ * @example
+ * ```ts
+ * import { StorageWriteError } from "./errors.ts";
+ * const e = new StorageWriteError("kv", "database or disk is full");
+ * e.message; // "cannot write to Deno KV: database or disk is full"
+ * ```
+ */
+export class StorageWriteError extends StorageError {
+  override name = "StorageWriteError";
+  constructor(
+    /** The store that refused the write. */
+    readonly store: WriteStore,
+    /** Why, in words safe to show a caller (no paths of other users, no secrets). */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot write to ${STORE_NAMES[store]}: ${reason}`, options);
+  }
+
+  /** The store's name as a person reads it ("Deno KV", "PostgreSQL", ...). */
+  get storeName(): string {
+    return STORE_NAMES[this.store];
+  }
+}
+
+/** PostgreSQL codes of a server that cannot write: disk full, out of resources, I/O error. */
+const writeFailureCodes = new Set([
+  "53100", // disk_full
+  "53000", // insufficient_resources
+  "58030", // io_error
+]);
+
+/** SQLite (Deno KV) messages of a store that cannot write. */
+const KV_WRITE_FAILURE =
+  /database or disk is full|disk I\/O error|SQLITE_FULL|SQLITE_IOERR/i;
+
+/**
+ * Recognizes a write that failed for lack of space or an I/O error: a
+ * {@link StorageWriteError} as is, PostgreSQL's disk-full and I/O error
+ * codes, and Deno KV's SQLite "database or disk is full" / "disk I/O error".
+ * Returns `undefined` for anything else.
+ *
+ * @example
+ * ```ts
+ * import { storageWriteErrorOf } from "./errors.ts";
+ * const e = storageWriteErrorOf(new TypeError("database or disk is full"));
+ * e?.store; // "kv"
+ * ```
+ */
+export function storageWriteErrorOf(
+  error: unknown,
+): StorageWriteError | undefined {
+  if (error instanceof StorageWriteError) return error;
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as PgErrorLike;
+  const code = str(e.code);
+  const message = str(e.message) ?? "";
+  if (code !== undefined && writeFailureCodes.has(code)) {
+    return new StorageWriteError("postgres", firstLine(message) || code, {
+      cause: error,
+    });
+  }
+  if (code === undefined && KV_WRITE_FAILURE.test(message)) {
+    return new StorageWriteError("kv", firstLine(message), { cause: error });
+  }
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n", 1)[0]!.slice(0, 200);
+}
+
 /** How to get a PostgreSQL server going. */
 export const SERVER_HINT = "Start it (for example `.ci/postgres.sh`, " +
   "`docker compose up -d postgres`, or `pg_ctl -D <datadir> start`), " +
@@ -264,6 +351,9 @@ export function toStorageError(error: unknown, target?: string): unknown {
         message,
         options,
       );
+  }
+  if (code !== undefined && writeFailureCodes.has(code)) {
+    return storageWriteErrorOf(error);
   }
   if (code !== undefined && connectionCodes.has(code)) {
     return new DatabaseUnavailableError(
