@@ -28,6 +28,7 @@ import {
   tokenBucket,
 } from "./middleware/rate_limit.ts";
 import { requestId, type RequestIdOptions } from "./middleware/request_id.ts";
+import { type WriteGuard, writeGuard } from "./middleware/write_guard.ts";
 import { type OpenApiOptions, openApiRoutes } from "./openapi.ts";
 import { type AnalyzeFn, analyzeRoutes } from "./routes/analyze.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -64,6 +65,12 @@ export interface AppOptions {
    * OpenAPI are always there.
    */
   routes?: readonly RouteModule[];
+  /**
+   * Refuses `/v1` writes (every method but GET, HEAD, OPTIONS) while it
+   * returns an error, e.g. the disk guard's `StorageWriteError` (503
+   * `storage_unavailable`). Default: writes are never refused here.
+   */
+  writeGuard?: WriteGuard;
   /** Extra error mappers (domain errors), tried before the runtime and storage mappers and the 500 fallback. */
   errorMappers?: readonly ErrorMapper[];
   /** The code analyser behind `POST /v1/analyze`. Default: the workflow's rule-based `analyzeCode`. */
@@ -124,6 +131,7 @@ export function createApp(options: AppOptions): ApiApp {
   );
   const limiter = makeLimiter(options.rateLimit, clock);
   if (limiter) app.use("/v1/*", rateLimit(limiter));
+  if (options.writeGuard) app.use("/v1/*", writeGuard(options.writeGuard));
 
   app.onError((error, c) => {
     const id = c.get("requestId") ?? "unknown";

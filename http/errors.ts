@@ -22,6 +22,7 @@ import {
   MissingReferenceError,
   NotFoundError,
   StateError,
+  storageWriteErrorOf,
 } from "../storage/errors.ts";
 import type { ErrorBody } from "./schemas.ts";
 
@@ -160,10 +161,23 @@ export const runtimeErrorMapper: ErrorMapper = (error) => {
 
 /**
  * Storage's typed errors: not found 404, duplicate 409, forbidden state
- * change 409, malformed value 400, rule broken 422, database down 503.
- * Driver messages are not passed on; the codes and names are.
+ * change 409, malformed value 400, rule broken 422, database down 503, a
+ * write refused for want of space (or by the disk guard) 503
+ * `storage_unavailable` naming the store and the cause. Driver messages are
+ * not passed on otherwise; the codes and names are.
  */
 export const storageErrorMapper: ErrorMapper = (error) => {
+  const write = storageWriteErrorOf(error);
+  if (write) {
+    return new ApiError(
+      503,
+      "storage_unavailable",
+      `${write.message}; nothing was written, try again later`,
+      { store: write.store, reason: write.reason },
+      { "Retry-After": "30" },
+      error,
+    );
+  }
   if (error instanceof NotFoundError) {
     return new ApiError(404, "not_found", `${error.entity} not found`);
   }

@@ -88,3 +88,52 @@ export function vectorProbe(store: SelfChecking, required = false): Probe {
 export function modelProbe(client: SelfChecking, required = false): Probe {
   return healthProbe("ollama", required, client);
 }
+
+/**
+ * A write to a store (`kv-write`, `postgres-write`): a store that answers
+ * reads but refuses writes (full disk, read-only file system) fails it.
+ *
+ * @example
+ * ```ts
+ * import { writeProbe } from "./probes.ts";
+ * const kv = await Deno.openKv(":memory:");
+ * const probe = writeProbe("kv-write", () => kv.set(["probe"], 1).then(() => {}));
+ * await probe.check(new AbortController().signal);
+ * kv.close();
+ * ```
+ */
+export function writeProbe(
+  name: string,
+  write: () => Promise<void>,
+  required = true,
+): Probe {
+  return { name, required, check: () => write() };
+}
+
+/** What {@linkcode diskProbe} reads: the disk guard's last state. */
+export interface DiskWatch {
+  readonly state: { readonly ok: boolean; readonly reason?: string };
+}
+
+/**
+ * Free space under `DATA_DIR`, as the disk guard last saw it: fails, naming
+ * the disk and its free space, while the guard holds writes back.
+ *
+ * @example
+ * ```ts
+ * import { diskProbe } from "./probes.ts";
+ * const probe = diskProbe({ state: { ok: true } });
+ * ```
+ */
+export function diskProbe(guard: DiskWatch, required = true): Probe {
+  return {
+    name: "disk",
+    required,
+    check() {
+      const state = guard.state;
+      return state.ok
+        ? Promise.resolve()
+        : Promise.reject(new Error(state.reason ?? "disk space is low"));
+    },
+  };
+}
