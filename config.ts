@@ -31,6 +31,9 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data").describe(
     "where embedded PostgreSQL, KV and Chroma keep their files",
   ),
+  DATA_DIR_MIN_FREE_MB: z.coerce.number().int().min(0).default(256).describe(
+    "free space (MB) the disk under DATA_DIR must keep: below it the node stops taking KV queue deliveries, refuses writes with 503 and /readyz fails, until space is freed (0 = no watch)",
+  ),
   NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional().describe(
     "this node's id (default: random per start)",
   ),

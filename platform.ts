@@ -42,7 +42,13 @@ import {
 import { join } from "node:path";
 import { jsonLogger, type Logger } from "./http/middleware/logger.ts";
 import { OPERATOR_PATH, operatorRoute } from "./http/operator.ts";
-import { databaseProbe, healthProbe, kvProbe } from "./http/probes.ts";
+import {
+  databaseProbe,
+  diskProbe,
+  healthProbe,
+  kvProbe,
+  writeProbe,
+} from "./http/probes.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
 import { reconcileKvEpoch } from "./runtime/kv_epoch.ts";
@@ -57,6 +63,9 @@ import {
 import { type Database, openDatabaseFromConfig } from "./storage/db.ts";
 import { ApiKeyCache, watchAuthChanges } from "./storage/api_key_cache.ts";
 import { openKv } from "./storage/kv.ts";
+import { DiskGuard } from "./storage/disk_guard.ts";
+import { storageWriteErrorOf } from "./storage/errors.ts";
+import { probeDatabaseWrite, probeKvWrite } from "./storage/write_probes.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
 import { PostgresStateStore } from "./storage/state_store.ts";
 import { openVectorStore, type VectorStore } from "./storage/vector.ts";
@@ -138,6 +147,18 @@ export async function startPlatform(
       dataDir: config.DATA_DIR,
     });
     cleanups.push(() => kv.close());
+
+    // Free space under DATA_DIR: below the floor the KV queue pauses and
+    // writes answer 503 before the stores fill the disk (see README).
+    const diskGuard = config.DATA_DIR_MIN_FREE_MB > 0
+      ? new DiskGuard({
+        path: config.DATA_DIR,
+        minFreeBytes: config.DATA_DIR_MIN_FREE_MB * 1024 * 1024,
+        logger,
+      })
+      : undefined;
+    await diskGuard?.start();
+    cleanups.push(() => diskGuard?.stop());
 
     let chroma: EmbeddedChroma | undefined;
     let chromaUrl = config.CHROMA_URL;
@@ -244,7 +265,20 @@ export async function startPlatform(
         nodeId,
         logger,
         seqFloor: (target) => store.lastSeq(target.kind, target.id),
+        // A handle of its own for the queue, so that the disk guard can pause it.
+        openQueue: () =>
+          openKv({ url: config.DENO_KV_URL, dataDir: config.DATA_DIR }),
       });
+      if (diskGuard) {
+        const follow = (low: boolean) =>
+          (low ? transport.pause() : transport.resume()).catch((error) =>
+            logger.error("KV queue pause/resume failed", {
+              error: String(error),
+            })
+          );
+        if (diskGuard.low) await follow(true);
+        diskGuard.onChange((state) => follow(!state.ok));
+      }
       return { transport, store };
     };
     // Deno KV queues do not reach across machines (KV Connect has none):
@@ -312,9 +346,18 @@ export async function startPlatform(
         logger,
         bodyLimit: config.BODY_LIMIT_BYTES,
         rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE },
+        ...(diskGuard ? { writeGuard: () => diskGuard.writeError() } : {}),
+        errorMappers: [(error) => {
+          // A write failed for want of space: look at the disk now, not at the next tick.
+          if (storageWriteErrorOf(error)) void diskGuard?.check();
+          return undefined;
+        }],
         probes: [
           databaseProbe(database),
           kvProbe(kv),
+          writeProbe("postgres-write", () => probeDatabaseWrite(db, nodeId)),
+          writeProbe("kv-write", () => probeKvWrite(kv, nodeId)),
+          ...(diskGuard ? [diskProbe(diskGuard)] : []),
           healthProbe("chroma", false, vector),
           healthProbe("ollama", false, model),
           ...(bot
