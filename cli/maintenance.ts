@@ -3,7 +3,9 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { KvTransport } from "../runtime/kv.ts";
+import { reconcileKvEpoch } from "../runtime/kv_epoch.ts";
 import { pruneBuildEvents } from "../storage/build_events.ts";
 import { pruneCheckpoints } from "../storage/checkpoints.ts";
 import {
@@ -14,6 +16,7 @@ import {
 import { NotFoundError } from "../storage/errors.ts";
 import { openKv } from "../storage/kv.ts";
 import { pruneExpiredMemories } from "../storage/memories.ts";
+import { PostgresStateStore } from "../storage/state_store.ts";
 import { type Command, table, UsageError, withDatabase } from "./_context.ts";
 
 const DAY_MS = 86_400_000;
@@ -79,7 +82,26 @@ export const dlq: Command = async (args, { config, write, node }) => {
           url: config.DENO_KV_URL,
           dataDir: config.DATA_DIR,
         });
-        const transport = new KvTransport({ kv });
+        // The same checks a node makes: a lost or replaced KV is noticed, and
+        // the re-sent message gets a seq after what PostgreSQL committed.
+        const store = new PostgresStateStore(db);
+        if (!node) {
+          await reconcileKvEpoch({
+            kv,
+            store,
+            logger: {
+              warn: (message) => write(`warning: ${message}`),
+              error: (message) => write(`error: ${message}`),
+            },
+            location: config.DENO_KV_URL
+              ? "DENO_KV_URL"
+              : join(config.DATA_DIR, "kv.sqlite3"),
+          });
+        }
+        const transport = new KvTransport({
+          kv,
+          seqFloor: (target) => store.lastSeq(target.kind, target.id),
+        });
         try {
           await transport.post([{
             target: { kind: letter.kind, id: letter.actorId },
