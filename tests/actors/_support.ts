@@ -26,6 +26,8 @@ import {
 import { PostgresStateStore } from "../../storage/state_store.ts";
 import { ActorSystem } from "../../runtime/system.ts";
 import { KvTransport } from "../../runtime/kv.ts";
+import { reconcileKvEpoch } from "../../runtime/kv_epoch.ts";
+import { consoleLogger } from "../../runtime/logger.ts";
 import type { Transport } from "../../runtime/transport.ts";
 import type { StateStore } from "../../runtime/store.ts";
 import { buildBehavior } from "../../actors/build.ts";
@@ -233,10 +235,20 @@ export async function startTestNode(
   options: TestNodeOptions,
 ): Promise<TestNode> {
   const kv = await Deno.openKv(options.kvPath ?? ":memory:");
+  const store = options.store ?? new PostgresStateStore(options.db);
+  // As the platform does: a lost or replaced KV is noticed and seqs continue
+  // from what the state store committed.
+  if (!options.transport) {
+    await reconcileKvEpoch({ kv, store, logger: consoleLogger });
+  }
   const transport = options.transport ?? new KvTransport({
     kv,
     ...(options.nodeId ? { nodeId: options.nodeId } : {}),
     leaseGraceMs: 200,
+    seqFloor: (target) =>
+      store instanceof PostgresStateStore
+        ? store.lastSeq(target.kind, target.id)
+        : Promise.resolve(0),
   });
   const checkpointer = await createCheckpointer(options.db);
   const { onProgress: _p, isCancelled: _c, ...graph } = options.deps;
@@ -253,7 +265,7 @@ export async function startTestNode(
       }),
     ],
     transport,
-    store: options.store ?? new PostgresStateStore(options.db),
+    store,
     leaseTtlMs: options.leaseTtlMs ?? 3_000,
   });
   system.start();
