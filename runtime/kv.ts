@@ -820,22 +820,36 @@ export class KvTransport implements Transport {
     } catch (error) {
       // The owner closed the KV: the message stays queued for the next listener.
       if (isClosedError(error)) return;
+      // The system stopped before this transport: hand the message back.
+      if (
+        error instanceof Error && error.name === "SystemStoppedError" &&
+        isQueueMessage(raw)
+      ) {
+        await this.#handBack(raw).catch((e) => {
+          if (!isClosedError(e)) throw e;
+        });
+        return;
+      }
       throw error;
     }
+  }
+
+  /** Re-enqueues a delivery for a node that still listens (or this one after a restart). */
+  async #handBack(raw: QueueMessage): Promise<void> {
+    const lost = raw.t === "wake"
+      ? [lostWakeKey(raw)]
+      : raw.t === "remind"
+      ? [lostReminderKey(raw.rid)]
+      : [];
+    const options = this.#enqueueOptions(CLOSED_REQUEUE_DELAY_MS, lost);
+    await retryLocked(() => this.#kv.enqueue(raw, options));
   }
 
   async #handleQueue(raw: unknown): Promise<void> {
     if (!isQueueMessage(raw)) return;
     const handlers = this.#handlers;
     if (this.#closed || !handlers) {
-      // Hand it back for a node that still listens (or this one after a restart).
-      const lost = raw.t === "wake"
-        ? [lostWakeKey(raw)]
-        : raw.t === "remind"
-        ? [lostReminderKey(raw.rid)]
-        : [];
-      const options = this.#enqueueOptions(CLOSED_REQUEUE_DELAY_MS, lost);
-      await retryLocked(() => this.#kv.enqueue(raw, options));
+      await this.#handBack(raw);
       return;
     }
     switch (raw.t) {
