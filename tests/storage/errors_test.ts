@@ -5,6 +5,8 @@ import {
   DatabaseUnavailableError,
   DuplicateError,
   MissingReferenceError,
+  StorageWriteError,
+  storageWriteErrorOf,
   toStorageError,
 } from "../../storage/errors.ts";
 
@@ -60,4 +62,28 @@ Deno.test("PostgreSQL error codes become typed storage errors carrying their con
   assert.equal(toStorageError("s"), "s");
   const unknownCode = pgError("XX000");
   assert.equal(toStorageError(unknownCode), unknownCode);
+});
+
+Deno.test("writes refused for want of space become StorageWriteErrors naming the store", () => {
+  const pg = toStorageError(
+    Object.assign(new Error("could not extend file: No space left on device"), {
+      code: "53100",
+    }),
+  );
+  assert.ok(pg instanceof StorageWriteError);
+  assert.equal(pg.store, "postgres");
+  assert.match(pg.message, /^cannot write to PostgreSQL: could not extend/);
+
+  const kv = storageWriteErrorOf(new TypeError("database or disk is full"));
+  assert.equal(kv?.store, "kv");
+  assert.equal(
+    kv?.message,
+    "cannot write to Deno KV: database or disk is full",
+  );
+
+  assert.equal(storageWriteErrorOf(new Error("something else")), undefined);
+  assert.equal(
+    storageWriteErrorOf({ code: "23505", message: "duplicate" }),
+    undefined,
+  );
 });
