@@ -249,11 +249,13 @@ export async function startPlatform(
     };
     // Deno KV queues do not reach across machines (KV Connect has none):
     // a cluster's actors are delivered through PostgreSQL.
+    const pgDurable = () => {
+      const transport = new PgTransport({ database, nodeId });
+      // A transactional outbox: a turn's tells commit with its state.
+      return { transport, store: new FencedStateStore(db, { transport }) };
+    };
     const durable = actorTransport(config) === "postgres"
-      ? {
-        transport: new PgTransport({ database, nodeId }),
-        store: new FencedStateStore(db),
-      }
+      ? pgDurable()
       : await kvDurable();
     const actors: ActorSystem = new ActorSystem({
       behaviors,
