@@ -30,7 +30,6 @@ import {
   postgresBinDir,
   reapProcesses,
   secondsSince,
-  sleep,
   startModelProcess,
   startNode,
   startPostgresCluster,
