@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { actorTransport, type Config } from "./config.ts";
+import { actorTransport, type Config, leaseTtlMs } from "./config.ts";
 import { createBuildBehaviors } from "./actors/deps.ts";
 import {
   createMetrics,
@@ -262,7 +262,7 @@ export async function startPlatform(
       ...durable,
       logger,
       nodeId,
-      leaseTtlMs: config.ACTOR_LEASE_TTL_MS,
+      leaseTtlMs: leaseTtlMs(config),
       onEvent: (event) => recordRuntimeEvent(metrics, event),
       onDeadLetter: (letter) =>
         logger.error("message dead-lettered", {
