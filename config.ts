@@ -54,11 +54,10 @@ export const configSchema = z.object({
   CHROMA_URL: url.optional().describe(
     "Chroma server URL; unset = embedded Chroma in DATA_DIR/chroma",
   ),
-  ACTOR_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(
-    30_000,
-  ).describe(
-    "how long a node's hold on an actor lasts without renewal: after a crash its actors move to another node within this time",
-  ),
+  ACTOR_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000)
+    .optional().describe(
+      "how long a node's hold on an actor lasts without renewal (renewed every third of it): after a crash its actors move to another node within this time; unset = 3000 on the postgres transport, 30000 on kv",
+    ),
   ACTOR_TRANSPORT: z.enum(["kv", "postgres"]).optional().describe(
     "how durable actors get their messages: kv (Deno KV, one machine) or postgres (a cluster); unset = postgres with DATABASE_URL, else kv",
   ),
@@ -156,6 +155,28 @@ export function actorTransport(
 ): "kv" | "postgres" {
   return config.ACTOR_TRANSPORT ??
     (config.DATABASE_URL === undefined ? "kv" : "postgres");
+}
+
+/**
+ * The actor lease TTL in effect: `ACTOR_LEASE_TTL_MS`, or by default 3 s on
+ * the postgres transport (a killed node's actors move within ~3.6 s at p95,
+ * measured with bench/cluster_failover.ts; a renewal per active actor per
+ * second) and 30 s on kv (one node: nothing to move to).
+ *
+ * @example
+ * ```ts
+ * import { leaseTtlMs, parseConfig } from "./config.ts";
+ * console.assert(leaseTtlMs(parseConfig({ ACTOR_TRANSPORT: "postgres" })) === 3000);
+ * ```
+ */
+export function leaseTtlMs(
+  config: Pick<
+    Config,
+    "ACTOR_LEASE_TTL_MS" | "ACTOR_TRANSPORT" | "DATABASE_URL"
+  >,
+): number {
+  return config.ACTOR_LEASE_TTL_MS ??
+    (actorTransport(config) === "postgres" ? 3_000 : 30_000);
 }
 
 /**

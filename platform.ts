@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { actorTransport, type Config } from "./config.ts";
+import { actorTransport, type Config, leaseTtlMs } from "./config.ts";
 import { createBuildBehaviors } from "./actors/deps.ts";
 import {
   createMetrics,
@@ -283,18 +283,20 @@ export async function startPlatform(
     };
     // Deno KV queues do not reach across machines (KV Connect has none):
     // a cluster's actors are delivered through PostgreSQL.
+    const pgDurable = () => {
+      const transport = new PgTransport({ database, nodeId });
+      // A transactional outbox: a turn's tells commit with its state.
+      return { transport, store: new FencedStateStore(db, { transport }) };
+    };
     const durable = actorTransport(config) === "postgres"
-      ? {
-        transport: new PgTransport({ database, nodeId }),
-        store: new FencedStateStore(db),
-      }
+      ? pgDurable()
       : await kvDurable();
     const actors: ActorSystem = new ActorSystem({
       behaviors,
       ...durable,
       logger,
       nodeId,
-      leaseTtlMs: config.ACTOR_LEASE_TTL_MS,
+      leaseTtlMs: leaseTtlMs(config),
       onEvent: (event) => recordRuntimeEvent(metrics, event),
       onDeadLetter: (letter) =>
         logger.error("message dead-lettered", {

@@ -72,6 +72,9 @@ export function workflowBehavior(deps: WorkflowActorDeps) {
     kind: WORKFLOW_KIND,
     durable: true,
     idleTimeoutMs: 10_000,
+    // One turn runs the whole graph, and a step's report must be posted
+    // before the step works: its tells cannot wait for the turn's commit.
+    outbox: false,
     // A throw here is a bug or an infrastructure failure (the graph turns model
     // and test problems into a failed build); a retry resumes from the checkpoint.
     supervision: {

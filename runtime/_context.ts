@@ -8,7 +8,7 @@
  */
 import type { ActorContext, ActorRef, Address, Message } from "./actor.ts";
 import type { TimerId } from "./clock.ts";
-import type { Host, KindInfo } from "./_host.ts";
+import type { Host, KindInfo, Poster } from "./_host.ts";
 import { backoffDelay, RestartWindow } from "./_supervision.ts";
 
 /** The current turn has not called `reply`. */
@@ -66,11 +66,24 @@ export abstract class Activation implements ActorContext<Message> {
   }
 
   ref<N extends Message = Message>(kind: string, id: string): ActorRef<N> {
-    return this.host.ref(kind, id) as ActorRef<N>;
+    return this.host.ref(kind, id, this.turnPoster()) as ActorRef<N>;
   }
 
   spawn<N extends Message = Message>(kind: string, id: string): ActorRef<N> {
-    return this.host.spawn(this.self, kind, id) as ActorRef<N>;
+    return this.host.spawn(
+      this.self,
+      kind,
+      id,
+      this.turnPoster(),
+    ) as ActorRef<N>;
+  }
+
+  /**
+   * How refs handed out now post durable tells: into the current turn's
+   * outbox (committed with the turn), or `undefined` for the system's.
+   */
+  protected turnPoster(): Poster | undefined {
+    return undefined;
   }
 
   setTimer(name: string, message: Message, ms: number): void {

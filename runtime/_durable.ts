@@ -11,7 +11,8 @@ import { VersionConflictError } from "./errors.ts";
 import type { Idler } from "./_idle.ts";
 import { CHILD_FAILED, errorText, messageTypeOf } from "./_host.ts";
 import { Activation, NO_REPLY } from "./_context.ts";
-import type { Envelope, Lease } from "./transport.ts";
+import type { Envelope, Lease, Outgoing } from "./transport.ts";
+import type { Poster } from "./_host.ts";
 
 const BATCH = 100;
 
@@ -31,6 +32,8 @@ export class DurableActivation extends Activation implements Idler {
   #attempts = 0;
   #attemptSeq = 0;
   #renewTimer: TimerId | undefined;
+  /** The current attempt's held tells, when the store has an outbox. */
+  #turn: Outgoing[] | undefined;
 
   protected deliverTimer(message: Message): void {
     this.host.post({ target: this.self, message }).catch((error) =>
@@ -40,6 +43,20 @@ export class DurableActivation extends Activation implements Idler {
 
   remind(message: Message, ms: number): Promise<void> {
     return this.host.transport.postLater({ target: this.self, message }, ms);
+  }
+
+  /**
+   * Refs made during an attempt hold their tells for that attempt's commit;
+   * used later (a promise the turn left running), they post at once.
+   */
+  protected override turnPoster(): Poster | undefined {
+    const turn = this.#turn;
+    if (turn === undefined) return undefined;
+    return (out) => {
+      if (this.#turn !== turn) return this.host.post(out);
+      turn.push(out);
+      return Promise.resolve();
+    };
   }
 
   // --- driven by the system ---
@@ -275,11 +292,16 @@ export class DurableActivation extends Activation implements Idler {
       return await this.#commit(this.state, envelope.seq);
     }
     const behavior = this.info.behavior;
+    const outbox = this.host.store.saveAndPost !== undefined &&
+      behavior.outbox !== false;
     for (;;) {
       this.replied = NO_REPLY;
       this.seq = envelope.seq;
       const started = this.host.emit ? this.host.clock.now() : 0;
       let next: unknown;
+      // A failed attempt's held tells are dropped with it: the retry makes its own.
+      const turn: Outgoing[] | undefined = outbox ? [] : undefined;
+      this.#turn = turn;
       try {
         if (envelope.control === "child_failed") {
           next = behavior.childFailed
@@ -296,9 +318,11 @@ export class DurableActivation extends Activation implements Idler {
             envelope.message as Message,
           );
         }
+        this.#turn = undefined;
         // A state the store refuses (say, not serializable) fails the turn.
-        if (!(await this.#commit(next, envelope.seq))) return false;
+        if (!(await this.#commit(next, envelope.seq, turn))) return false;
       } catch (error) {
+        this.#turn = undefined;
         const outcome = await this.#failed(envelope, error);
         if (outcome === "retry") continue;
         return outcome === "next";
@@ -328,15 +352,28 @@ export class DurableActivation extends Activation implements Idler {
     }
   }
 
-  /** Commits; false (and ended) if this activation turned out stale. */
-  async #commit(state: unknown, seq: number): Promise<boolean> {
+  /**
+   * Commits, with the turn's held tells if any; false (and ended) if this
+   * activation turned out stale.
+   */
+  async #commit(
+    state: unknown,
+    seq: number,
+    outgoing?: readonly Outgoing[],
+  ): Promise<boolean> {
+    const { store } = this.host;
+    const snapshot = { state, lastSeq: seq, fence: this.fence };
     try {
-      this.version = await this.host.store.save(
-        this.info.kind,
-        this.id,
-        { state, lastSeq: seq, fence: this.fence },
-        this.version,
-      );
+      this.version = outgoing !== undefined && outgoing.length > 0 &&
+          store.saveAndPost !== undefined
+        ? await store.saveAndPost(
+          this.info.kind,
+          this.id,
+          snapshot,
+          this.version,
+          outgoing,
+        )
+        : await store.save(this.info.kind, this.id, snapshot, this.version);
     } catch (error) {
       if (
         error instanceof VersionConflictError ||

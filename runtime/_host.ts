@@ -23,6 +23,9 @@ import type { Outgoing, Transport } from "./transport.ts";
 // deno-lint-ignore no-explicit-any
 export type AnyBehavior = Behavior<any, any>;
 
+/** Posts one durable message: the system's ordered outbox, or a turn's. */
+export type Poster = (out: Outgoing) => Promise<void>;
+
 /** An outstanding `ask`. */
 export class PendingAsk {
   settled = false;
@@ -75,8 +78,9 @@ export interface Host {
   readonly emit: EventHook | undefined;
   readonly leaseTtlMs: number;
   readonly stopping: boolean;
-  ref(kind: string, id: string): ActorRef;
-  spawn(parent: Address, kind: string, id: string): ActorRef;
+  /** `via`, when given, posts the ref's durable tells (a turn's outbox). */
+  ref(kind: string, id: string, via?: Poster): ActorRef;
+  spawn(parent: Address, kind: string, id: string, via?: Poster): ActorRef;
   parentOf(child: Address): Address | undefined;
   setParent(child: Address, parent: Address): void;
   /** Posts through the ordered outbox. */

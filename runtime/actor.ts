@@ -101,6 +101,14 @@ export interface Behavior<S = unknown, M extends Message = Message> {
   /** Passivate after this long without messages (default 60 s). */
   readonly idleTimeoutMs?: number;
   readonly supervision?: Partial<SupervisionPolicy>;
+  /**
+   * Durable kinds, with a state store that has a transactional outbox (the
+   * PostgreSQL transport's): whether the durable tells a turn makes are held
+   * and committed with its new state (default true). A kind whose turns are
+   * long and must publish as they go (progress reports that other work waits
+   * for) sets false: its tells are posted at once, at least once.
+   */
+  readonly outbox?: boolean;
   /** Told when a child fails; returns the parent's next state. */
   childFailed?(
     ctx: ActorContext<M>,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Outgoing } from "./transport.ts";
 
 /** A committed snapshot of one actor. */
 export interface StoredState {
@@ -42,6 +43,22 @@ export interface StateStore {
     id: string,
     snapshot: { state: unknown; lastSeq: number; fence: number },
     expectedVersion: number,
+  ): Promise<number>;
+  /**
+   * Optional: a transactional outbox. Commits like {@linkcode save} and, in
+   * the same transaction, posts `outgoing` (the durable tells of the turn
+   * that produced `state`): either the state, the processed `lastSeq` and the
+   * messages are all committed, or none is. A store that has it makes the
+   * runtime hold a turn's durable tells until the turn commits, so a
+   * redelivered turn neither changes state twice nor sends twice. Without
+   * it, tells are posted as the turn makes them (at least once).
+   */
+  saveAndPost?(
+    kind: string,
+    id: string,
+    snapshot: { state: unknown; lastSeq: number; fence: number },
+    expectedVersion: number,
+    outgoing: readonly Outgoing[],
   ): Promise<number>;
   /** Records a dead letter. */
   deadLetter(letter: DeadLetter): Promise<void>;

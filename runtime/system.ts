@@ -34,6 +34,7 @@ import {
   type Host,
   type KindInfo,
   PendingAsk,
+  type Poster,
   type Runnable,
 } from "./_host.ts";
 import { IdleTracker } from "./_idle.ts";
@@ -163,6 +164,7 @@ class Ref implements ActorRef<Message> {
     readonly info: Kind,
     readonly address: Address,
     readonly parent: Address | undefined,
+    readonly via: Poster | undefined,
   ) {}
 
   tell(input: Message): Promise<void> {
@@ -170,7 +172,8 @@ class Ref implements ActorRef<Message> {
     const message = this.#admit(input);
     if (message instanceof Refusal) return Promise.reject(message.error);
     if (this.info.behavior.durable) {
-      return core.post(this.#outgoing(message, undefined));
+      const out = this.#outgoing(message, undefined);
+      return this.via ? this.via(out) : core.post(out);
     }
     let activation = this.#activation;
     if (activation === undefined || !activation.alive) {
@@ -353,11 +356,11 @@ class Core implements Host {
     return n;
   }
 
-  ref(kind: string, id: string): ActorRef {
-    return new Ref(this, this.#kind(kind), { kind, id }, undefined);
+  ref(kind: string, id: string, via?: Poster): ActorRef {
+    return new Ref(this, this.#kind(kind), { kind, id }, undefined, via);
   }
 
-  spawn(parent: Address, kind: string, id: string): ActorRef {
+  spawn(parent: Address, kind: string, id: string, via?: Poster): ActorRef {
     const info = this.#kind(kind);
     const child = { kind, id };
     const key = addressKey(parent);
@@ -367,7 +370,7 @@ class Core implements Host {
       this.#children.set(key, children);
     }
     this.#parents.set(addressKey(child), parent);
-    return new Ref(this, info, child, parent);
+    return new Ref(this, info, child, parent, via);
   }
 
   parentOf(child: Address): Address | undefined {

@@ -7,10 +7,22 @@
  */
 import { sql } from "kysely";
 import type { DeadLetter, StateStore, StoredState } from "../runtime/store.ts";
+import type { Outgoing } from "../runtime/transport.ts";
 import { VersionConflictError } from "../runtime/errors.ts";
 import type { Db } from "./schema.ts";
 import { json, run } from "./_sql.ts";
 import { PostgresStateStore } from "./state_store.ts";
+import type { PgTransport } from "./pg_transport.ts";
+
+/** Options of {@linkcode FencedStateStore}. */
+export interface FencedStateStoreOptions {
+  /**
+   * The transport whose mailboxes a turn's tells go to. With it the store is
+   * a transactional outbox ({@linkcode FencedStateStore.saveAndPost}); it
+   * must be on the same database.
+   */
+  readonly transport?: PgTransport;
+}
 
 /**
  * Actor state fenced by the PostgreSQL transport's leases.
@@ -21,6 +33,10 @@ import { PostgresStateStore } from "./state_store.ts";
  * {@link VersionConflictError} even before the new holder saved anything, so
  * two activations never both commit turns. Taking a lease waits for a save in
  * flight to commit, so the new holder loads what it wrote.
+ *
+ * Given the transport, it is also a transactional outbox: `saveAndPost`
+ * writes the state, the processed sequence number and the turn's outgoing
+ * messages (mailbox rows and their doorbells) in one transaction.
  *
  * @example
  * ```ts
@@ -40,17 +56,90 @@ import { PostgresStateStore } from "./state_store.ts";
 export class FencedStateStore implements StateStore {
   readonly #db: Db;
   readonly #plain: PostgresStateStore;
+  /** Present when the store was given its transport (see the class notes). */
+  readonly saveAndPost?: NonNullable<StateStore["saveAndPost"]>;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: FencedStateStoreOptions = {}) {
     this.#db = db;
     this.#plain = new PostgresStateStore(db);
+    const { transport } = options;
+    if (transport) {
+      this.saveAndPost = (kind, id, snapshot, expectedVersion, outgoing) =>
+        this.#saveAndPost(
+          transport,
+          kind,
+          id,
+          snapshot,
+          expectedVersion,
+          outgoing,
+        );
+    }
   }
 
   load(kind: string, id: string): Promise<StoredState | undefined> {
     return this.#plain.load(kind, id);
   }
 
-  async save(
+  save(
+    kind: string,
+    id: string,
+    snapshot: { state: unknown; lastSeq: number; fence: number },
+    expectedVersion: number,
+  ): Promise<number> {
+    return this.#save(this.#db, kind, id, snapshot, expectedVersion);
+  }
+
+  async #saveAndPost(
+    transport: PgTransport,
+    kind: string,
+    id: string,
+    snapshot: { state: unknown; lastSeq: number; fence: number },
+    expectedVersion: number,
+    outgoing: readonly Outgoing[],
+  ): Promise<number> {
+    if (outgoing.length === 0) {
+      return await this.save(kind, id, snapshot, expectedVersion);
+    }
+    const { version, routing } = await run(() =>
+      this.#db.transaction().execute(async (trx) => {
+        // Every mailbox row this commit touches (its own, for the fence, and
+        // its targets', for their seq counters) is locked in one key order,
+        // as posts lock theirs: two actors telling each other never deadlock.
+        const keys = new Map<string, [string, string]>();
+        for (const a of [{ kind, id }, ...outgoing.map((o) => o.target)]) {
+          keys.set(JSON.stringify([a.kind, a.id]), [a.kind, a.id]);
+        }
+        const sorted = [...keys.entries()].sort(([a], [b]) =>
+          a < b ? -1 : a > b ? 1 : 0
+        ).map(([, k]) => k);
+        const kinds = sorted.map((k) => k[0]);
+        const ids = sorted.map((k) => k[1]);
+        await sql`
+          INSERT INTO actor_mailboxes (kind, id)
+          SELECT * FROM unnest(${kinds}::text[], ${ids}::text[])
+          ON CONFLICT (kind, id) DO NOTHING`.execute(trx);
+        await sql`
+          SELECT 1 FROM actor_mailboxes
+          WHERE (kind, id) IN (
+            SELECT * FROM unnest(${kinds}::text[], ${ids}::text[]))
+          ORDER BY kind, id FOR UPDATE`.execute(trx);
+        const version = await this.#save(
+          trx,
+          kind,
+          id,
+          snapshot,
+          expectedVersion,
+        );
+        const routing = await transport.insertMessages(trx, outgoing);
+        return { version, routing };
+      })
+    );
+    transport.wakeLocal(routing);
+    return version;
+  }
+
+  async #save(
+    db: Db,
     kind: string,
     id: string,
     snapshot: { state: unknown; lastSeq: number; fence: number },
@@ -69,7 +158,7 @@ export class FencedStateStore implements StateStore {
           SELECT ${kind}, ${id}, ${state}::jsonb, 1, ${lastSeq}, ${fence}, now()
           WHERE EXISTS (SELECT 1 FROM lease)
           ON CONFLICT (kind, id) DO NOTHING
-          RETURNING version`.execute(this.#db)
+          RETURNING version`.execute(db)
       ));
     } else if (Number.isInteger(expectedVersion) && expectedVersion > 0) {
       ({ rows } = await run(() =>
@@ -81,7 +170,7 @@ export class FencedStateStore implements StateStore {
             last_seq = ${lastSeq}, fence = ${fence}, updated_at = now()
           WHERE kind = ${kind} AND id = ${id} AND version = ${expectedVersion}
             AND EXISTS (SELECT 1 FROM lease)
-          RETURNING version`.execute(this.#db)
+          RETURNING version`.execute(db)
       ));
     }
     const row = rows[0];

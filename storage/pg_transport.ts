@@ -630,8 +630,17 @@ class PgLease implements Lease {
     readonly ttlMs: number,
   ) {}
 
+  #swept = false;
+
   async read(afterSeq: number, limit: number): Promise<Envelope[]> {
     const { kind, id } = this.target;
+    if (!this.#swept && afterSeq > 0) {
+      // Entries a dead holder committed but never acknowledged: the reader
+      // skips them (their seq is processed), so acknowledge them here, or
+      // the mailbox would look non-empty forever (swept, never passivated).
+      this.#swept = true;
+      await this.ack(afterSeq);
+    }
     const { rows } = await this.transport.run(() =>
       sql<{ seq: number; envelope: StoredEnvelope }>`
         SELECT seq, envelope FROM actor_messages

@@ -3,6 +3,7 @@ import {
   actorTransport,
   ConfigError,
   configSchema,
+  leaseTtlMs,
   parseConfig,
 } from "../config.ts";
 
@@ -106,5 +107,16 @@ Deno.test("the kv transport on a KV Connect URL is refused, naming ACTOR_TRANSPO
   assert.equal(
     actorTransport(parseConfig({ DENO_KV_URL: "/var/lib/troupe/kv.sqlite3" })),
     "kv",
+  );
+});
+
+Deno.test("the lease TTL defaults to 3 s on the postgres transport and 30 s on kv", () => {
+  assert.equal(leaseTtlMs(parseConfig({ ACTOR_TRANSPORT: "postgres" })), 3_000);
+  assert.equal(leaseTtlMs(parseConfig({})), 30_000);
+  assert.equal(
+    leaseTtlMs(
+      parseConfig({ ACTOR_TRANSPORT: "postgres", ACTOR_LEASE_TTL_MS: "9000" }),
+    ),
+    9_000,
   );
 });

@@ -267,10 +267,12 @@ export interface ModelProcess {
 }
 
 /** Starts the always-passing fake Ollama in a child process. */
-export async function startModelProcess(): Promise<ModelProcess> {
+export async function startModelProcess(
+  env: Record<string, string> = {},
+): Promise<ModelProcess> {
   const child = spawnDeno(
     ["run", "-A", "tests/reliability/fixtures/fake_ollama_server.ts"],
-    childEnv({}),
+    childEnv(env),
   );
   try {
     const m = await child.waitForLine(/"url":"([^"]+)"/, 30_000);

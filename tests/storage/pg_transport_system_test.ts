@@ -23,3 +23,24 @@ systemConformance("PgTransport + FencedStateStore", async () => {
     cleanup: () => tdb.close(),
   };
 });
+
+systemConformance("PgTransport + FencedStateStore as its outbox", async () => {
+  const tdb = await openTestDatabase();
+  const clock = new ManualClock(0);
+  let nodes = 0;
+  const open = () =>
+    new PgTransport({
+      database: tdb.database,
+      nodeId: `n${++nodes}`,
+      clock,
+      sweepIntervalMs: 100,
+    });
+  const transport = open();
+  return {
+    transport,
+    store: new FencedStateStore(tdb.db, { transport }),
+    clock,
+    reopen: open,
+    cleanup: () => tdb.close(),
+  };
+});
