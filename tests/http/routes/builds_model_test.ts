@@ -4,6 +4,7 @@
  * client and catalogue.
  */
 import { assert } from "../../deps.ts";
+import { type ApiClient, createBuild } from "../../../cli/builds.ts";
 import { createModelClient } from "../../../actors/workflow/llm.ts";
 import { createModelCatalog } from "../../../actors/workflow/model_catalog.ts";
 import { ManualClock } from "../../../runtime/clock.ts";
@@ -197,6 +198,30 @@ Deno.test("POST /v1/builds with a model", async (t) => {
         assert.match(body.error.message, /Ollama at http:\/\/127\.0\.0\.1/);
         assert.match(body.error.message, /ollama serve/);
         assert.equal(body.error.details.service, "ollama");
+
+        // deno task build's client answers at once: waiting does not start Ollama.
+        let calls = 0;
+        const api: ApiClient = {
+          request(method, path, payload, headers) {
+            calls++;
+            return Promise.resolve(app.request(path, {
+              method,
+              headers: {
+                ...headers,
+                ...bob.auth,
+                "content-type": "application/json",
+              },
+              body: JSON.stringify(payload),
+            }));
+          },
+        };
+        const res = await createBuild(api, {
+          ...REQUEST,
+          model: "codellama:13b",
+        }, { sleep: () => Promise.resolve() });
+        assert.equal(res.status, 503);
+        await res.body?.cancel();
+        assert.equal(calls, 1, "a model_unavailable 503 is not retried");
       } finally {
         ollama.up();
       }
