@@ -23,6 +23,7 @@ import {
 } from "./actors/metrics.ts";
 import { sessionBehavior } from "./actors/session.ts";
 import { createModelClient } from "./actors/workflow/mod.ts";
+import { createModelCatalog } from "./actors/workflow/model_catalog.ts";
 import { createBuildNotifier } from "./bot/notify.ts";
 import {
   createBot,
@@ -375,6 +376,7 @@ export async function startPlatform(
           actors,
           vector,
           events: hub,
+          models: createModelCatalog({ list: () => model.listModels() }),
           onAuthChange: keyCache.invalidate,
           defaultDailyQuota: config.DEFAULT_DAILY_QUOTA,
           maxApiKeysPerUser: config.MAX_API_KEYS_PER_USER,

@@ -30,6 +30,8 @@ export type SessionMessage =
     project: string;
     language: string;
     requirements: string;
+    /** The chat model to build with (already checked against Ollama); absent: the configured one. */
+    model?: string | null;
     source: "api" | "telegram";
     telegramChatId?: number | null;
     ip?: string | null;
@@ -61,6 +63,7 @@ const messageSchema = z.discriminatedUnion("type", [
     project: z.string().trim().min(1).max(LIMITS.project),
     language: languageSchema,
     requirements: z.string().trim().min(1).max(LIMITS.requirements),
+    model: z.string().trim().min(1).max(LIMITS.model).nullable().optional(),
     source: z.enum(BUILD_SOURCES),
     telegramChatId: z.number().int().nullable().optional(),
     ip: z.string().max(64).nullable().optional(),
@@ -156,6 +159,7 @@ async function createBuildTurn(
     project: msg.project,
     language: msg.language,
     requirements: msg.requirements,
+    model: msg.model ?? null,
     source: msg.source,
     telegramChatId: msg.telegramChatId ?? null,
   }, { actorUserId: userId, ip: msg.ip ?? null, now: new Date(ctx.now()) });

@@ -161,6 +161,8 @@ export function workflowBehavior(deps: WorkflowActorDeps) {
             userId: row.userId,
             requirements: row.requirements,
             language: row.language,
+            // The build's own chat model; "" keeps the configured one.
+            model: row.model ?? "",
           }, config);
         } else {
           // An earlier run was cut short: continue from its last checkpoint.

@@ -387,6 +387,25 @@ const builds: Interpret = (result) => {
       source: result.file,
     });
   }
+  const cpu = new Map<string, RegExpMatchArray>();
+  for (
+    const m of result.text.matchAll(
+      /platform CPU per build, ([^(]+?) \(([^)]*)\): median ([\d.]+) ms, p95 ([\d.]+) ms/g,
+    )
+  ) cpu.set(m[1]!, m);
+  for (const [label, m] of cpu) {
+    rows.push({
+      area: AREA.workflow,
+      benchmark: `platform CPU per build, ${label} (${m[2]})`,
+      figure: `median ${m[3]} ms, p95 ${m[4]} ms of CPU`,
+      baseline: `wall-time overhead in the same run: median ${
+        last.get(label)?.[3] ?? "?"
+      } ms`,
+      ratio: "—",
+      goal: "—",
+      source: result.file,
+    });
+  }
   const at = [
     ...result.text.matchAll(/(\d+) builds at once \(([^)]*)\): ([^\n]*)/g),
   ].at(-1);

@@ -122,12 +122,19 @@ const CREATE_ATTEMPTS = 4;
 
 /**
  * `POST /v1/builds` with an `Idempotency-Key`, retried with the same key
- * while the node answers 503 (after its `Retry-After`, at most 5 s): a retry
- * returns the build an earlier attempt created, never a second one.
+ * while the node answers 503 `actor_timeout` (after its `Retry-After`, at
+ * most 5 s): a retry returns the build an earlier attempt created, never a
+ * second one. Other 503s (Ollama down) are returned at once: waiting a few
+ * seconds does not start Ollama.
  */
 export async function createBuild(
   api: ApiClient,
-  body: { project: string; language: string; requirements: string },
+  body: {
+    project: string;
+    language: string;
+    requirements: string;
+    model?: string;
+  },
   options: { idempotencyKey?: string; sleep?: (ms: number) => Promise<void> } =
     {},
 ): Promise<Response> {
@@ -139,19 +146,24 @@ export async function createBuild(
   for (let attempt = 1;; attempt++) {
     const response = await api.request("POST", "/v1/builds", body, headers);
     if (response.status !== 503 || attempt >= CREATE_ATTEMPTS) return response;
+    const answer = await response.clone().json().catch(() => undefined) as
+      | { error?: { code?: string } }
+      | undefined;
+    if (answer?.error?.code !== "actor_timeout") return response;
     await response.body?.cancel();
     const seconds = Number(response.headers.get("Retry-After"));
     await sleep(Math.min(Number.isFinite(seconds) ? seconds : 1, 5) * 1000);
   }
 }
 
-/** `deno task build <project> --language typescript --requirements "..." | --file req.md`. */
+/** `deno task build <project> --language typescript [--model NAME] --requirements "..." | --file req.md`. */
 export const build: Command = async (args, { config, write }) => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: {
       language: { type: "string", default: "typescript" },
+      model: { type: "string" },
       requirements: { type: "string" },
       file: { type: "string" },
       detach: { type: "boolean" },
@@ -162,7 +174,7 @@ export const build: Command = async (args, { config, write }) => {
     (values.file ? await Deno.readTextFile(values.file) : undefined);
   if (!project || !requirements) {
     throw new UsageError(
-      'usage: deno task build <project> [--language typescript|javascript] (--requirements "..." | --file FILE) [--detach]',
+      'usage: deno task build <project> [--language typescript|javascript] [--model NAME] (--requirements "..." | --file FILE) [--detach]',
     );
   }
   const api = client(config);
@@ -171,9 +183,14 @@ export const build: Command = async (args, { config, write }) => {
       project,
       language: values.language,
       requirements,
+      ...(values.model === undefined ? {} : { model: values.model }),
     }),
-  ) as { id: string };
-  write(`build ${created.id} queued`);
+  ) as { id: string; model?: string | null };
+  write(
+    `build ${created.id} queued${
+      created.model ? ` (model ${created.model})` : ""
+    }`,
+  );
   if (values.detach) return 0;
 
   const stream = await api.request("GET", `/v1/builds/${created.id}/events`);

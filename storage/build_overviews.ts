@@ -59,7 +59,7 @@ export async function getBuildOverviews(
   const { rows } = await run(() =>
     sql<OverviewRow>`
       SELECT b.id, b.user_id, b.project, b.language, b.requirements, b.status,
-        b.source, b.plan, b.result, b.error, b.attempts, b.last_event_seq,
+        b.source, b.model, b.plan, b.result, b.error, b.attempts, b.last_event_seq,
         b.telegram_chat_id, b.created_at, b.updated_at, b.started_at,
         b.finished_at,
         (SELECT count(*)::int FROM jsonb_array_elements(

@@ -28,6 +28,8 @@ export interface Build {
   readonly requirements: string;
   readonly status: BuildStatus;
   readonly source: BuildSource;
+  /** The chat model the build asked for; null: the configured one (OLLAMA_MODEL). */
+  readonly model: string | null;
   readonly plan: unknown;
   readonly result: unknown;
   readonly files: unknown;
@@ -55,6 +57,8 @@ export interface NewBuild {
   readonly language: string;
   readonly requirements: string;
   readonly source: BuildSource;
+  /** The chat model to build with; absent or null: the configured one. */
+  readonly model?: string | null;
   readonly telegramChatId?: number | null;
   /** Optional fixed id (the build actor's key); default generated. */
   readonly id?: string;
@@ -87,6 +91,7 @@ const summaryColumns = [
   "language",
   "status",
   "source",
+  "model",
   "error",
   "attempts",
   "last_event_seq",
@@ -108,6 +113,7 @@ export function toBuildSummary(row: SummaryRow): BuildSummary {
     language: row.language,
     status: row.status,
     source: row.source,
+    model: row.model,
     error: row.error,
     attempts: row.attempts,
     lastEventSeq: row.last_event_seq,
@@ -158,10 +164,10 @@ export async function createBuild(
     sql<BuildRow>`
       WITH b AS (
         INSERT INTO builds (id, user_id, project, language, requirements,
-          source, telegram_chat_id, created_at, updated_at)
+          source, model, telegram_chat_id, created_at, updated_at)
         VALUES (coalesce(${input.id ?? null}::uuid, gen_random_uuid()),
           ${input.userId}::uuid, ${input.project}, ${input.language},
-          ${input.requirements}, ${input.source},
+          ${input.requirements}, ${input.source}, ${input.model ?? null},
           ${input.telegramChatId ?? null}::bigint,
           coalesce(${now}::timestamptz, now()),
           coalesce(${now}::timestamptz, now()))

@@ -86,6 +86,8 @@ export const LIMITS = {
   project: 200,
   language: 50,
   requirements: 20_000,
+  /** An Ollama model name (`qwen2.5-coder:7b`, `hf.co/org/repo:Q4_K_M`). */
+  model: 200,
   buildError: 10_000,
   eventType: 100,
   memoryKey: 200,
@@ -135,6 +137,8 @@ export interface BuildsTable {
   requirements: string;
   status: ColumnType<BuildStatus, BuildStatus | undefined, BuildStatus>;
   source: BuildSource;
+  /** The chat model the build asked for; null: the configured OLLAMA_MODEL. */
+  model: ColumnType<string | null, string | null | undefined, string | null>;
   plan: NullableJsonColumn;
   result: NullableJsonColumn;
   files: NullableJsonColumn;

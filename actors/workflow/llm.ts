@@ -101,6 +101,11 @@ export interface ModelClient {
   embed(texts: readonly string[]): Promise<number[][]>;
   /** Whether Ollama answers and has both models. */
   health(): Promise<ModelHealth>;
+  /**
+   * The names of the models installed on the server (`/api/tags`). Throws
+   * {@linkcode ModelUnavailableError} when Ollama cannot be reached.
+   */
+  listModels(): Promise<string[]>;
 }
 
 /** Base class of the model client's errors. */
@@ -580,17 +585,21 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     return out;
   }
 
+  async function listModels(): Promise<string[]> {
+    const list = await withRetries(
+      model,
+      "health",
+      undefined,
+      Math.min(timeoutMs, 5_000),
+      (signal) => clientFor(signal, false).list(),
+      () => false,
+    );
+    return list.models.map((m) => m.name);
+  }
+
   async function health(): Promise<ModelHealth> {
     try {
-      const list = await withRetries(
-        model,
-        "health",
-        undefined,
-        Math.min(timeoutMs, 5_000),
-        (signal) => clientFor(signal, false).list(),
-        () => false,
-      );
-      const installed = list.models.map((m) => m.name);
+      const installed = await listModels();
       const has = (name: string) => {
         const full = name.includes(":") ? name : `${name}:latest`;
         return installed.includes(name) || installed.includes(full);
@@ -622,5 +631,14 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     }
   }
 
-  return { host, model, embedModel, dimensions, generate, embed, health };
+  return {
+    host,
+    model,
+    embedModel,
+    dimensions,
+    generate,
+    embed,
+    health,
+    listModels,
+  };
 }

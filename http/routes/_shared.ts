@@ -11,6 +11,7 @@ import {
   ModelError,
   ModelUnavailableError,
 } from "../../actors/workflow/llm.ts";
+import type { ModelCatalog } from "../../actors/workflow/model_catalog.ts";
 import type { Message } from "../../runtime/actor.ts";
 import { type Clock, realClock } from "../../runtime/clock.ts";
 import type { AuthChange } from "../../storage/api_key_cache.ts";
@@ -63,6 +64,12 @@ export interface DomainDeps {
   readonly ssePollMs?: number | undefined;
   /** Timeout of asks to the session and build actors (default 10 s). */
   readonly askTimeoutMs?: number | undefined;
+  /**
+   * The models installed on Ollama, for a build's `model` (a 400 listing
+   * them when it is not one of them). Without it, a build that names a
+   * model is a 503; builds without one are unaffected.
+   */
+  readonly models?: ModelCatalog | undefined;
   /** Daily build quota of users created without one (`DEFAULT_DAILY_QUOTA`, default 50). */
   readonly defaultDailyQuota?: number | undefined;
   /** Most active API keys per user (`MAX_API_KEYS_PER_USER`, default 10). */
@@ -81,6 +88,7 @@ export interface ResolvedDeps {
   readonly actors: ActorRefs;
   readonly vector: VectorStore | undefined;
   readonly events: BuildEventSubscriptions | undefined;
+  readonly models: ModelCatalog | undefined;
   readonly clock: Clock;
   readonly linkCodeTtlMs: number;
   readonly sseHeartbeatMs: number;
@@ -100,6 +108,7 @@ export function resolveDeps(deps: DomainDeps): ResolvedDeps {
     actors: deps.actors,
     vector: deps.vector,
     events: deps.events,
+    models: deps.models,
     clock: deps.clock ?? realClock,
     linkCodeTtlMs: deps.linkCodeTtlMs ?? 10 * 60_000,
     sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000,

@@ -11,6 +11,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { BuildMessage, CancelReply } from "../../actors/build.ts";
 import { languageSchema } from "../../actors/languages.ts";
 import type { CreateBuildReply, SessionMessage } from "../../actors/session.ts";
+import { ModelError } from "../../actors/workflow/llm.ts";
 import { AskTimeoutError } from "../../runtime/errors.ts";
 import {
   type Build,
@@ -21,6 +22,10 @@ import {
 } from "../../storage/builds.ts";
 import { getBuildAnalysis } from "../../storage/code_analyses.ts";
 import { BUILD_STATUSES, LIMITS } from "../../storage/schema.ts";
+import type {
+  ModelCatalog,
+  ModelCheck,
+} from "../../actors/workflow/model_catalog.ts";
 import type { ApiApp } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { principalOf } from "../middleware/auth.ts";
@@ -49,6 +54,11 @@ export const BuildSummarySchema = z.object({
   language: z.string(),
   status: StatusSchema,
   source: z.enum(["api", "telegram"]),
+  model: z.string().nullable().openapi({
+    example: "qwen2.5-coder:7b",
+    description:
+      "The Ollama chat model the build asked for; null: the server's configured model (OLLAMA_MODEL)",
+  }),
   error: z.string().nullable(),
   attempts: z.number().int(),
   lastEventSeq: z.number().int().openapi({
@@ -70,6 +80,9 @@ export const BuildSchema = BuildSummarySchema.extend({
   fileCount: z.number().int(),
 }).openapi("Build");
 
+/** What an Ollama model name may contain (`library/name:tag`, `hf.co/org/repo:Q4_K_M`). */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+
 /** `POST /v1/builds` body. */
 export const CreateBuildSchema = z.object({
   project: text().trim().min(1).max(LIMITS.project).openapi({
@@ -84,6 +97,16 @@ export const CreateBuildSchema = z.object({
   requirements: text().trim().min(1).max(LIMITS.requirements).openapi({
     example: "A REST API for todos with create, list and delete, with tests.",
   }),
+  model: text().trim().min(1).max(LIMITS.model).regex(
+    MODEL_NAME,
+    "an Ollama model name: letters, digits and . _ - : / (e.g. qwen2.5-coder:7b)",
+  ).optional().openapi({
+    example: "qwen2.5-coder:7b",
+    description:
+      "The Ollama chat model to build with, one of those installed on the server " +
+      "(`ollama list`); default: the configured OLLAMA_MODEL. A model that is not " +
+      "installed is a 400 listing the installed ones.",
+  }),
 }).openapi("CreateBuild");
 
 const CreatedSchema = z.object({
@@ -91,6 +114,7 @@ const CreatedSchema = z.object({
   status: StatusSchema,
   project: z.string(),
   language: z.string(),
+  model: z.string().nullable(),
   links: z.object({
     self: z.string(),
     events: z.string(),
@@ -180,7 +204,9 @@ const createBuildRoute = createRoute({
       "The Idempotency-Key was already used for a build with another body",
     ),
     503: errorResponse(
-      "Not confirmed in time; retry after `Retry-After` seconds with an Idempotency-Key",
+      "Not confirmed in time (`actor_timeout`; retry after `Retry-After` seconds " +
+        "with an Idempotency-Key), or Ollama, needed to check `model`, is down " +
+        "(`model_unavailable`, naming Ollama and how to start it)",
     ),
   },
 });
@@ -287,6 +313,7 @@ export function summaryJson(build: BuildSummary) {
     language: build.language,
     status: build.status,
     source: build.source,
+    model: build.model,
     error: build.error,
     attempts: build.attempts,
     lastEventSeq: build.lastEventSeq,
@@ -377,6 +404,7 @@ interface AcceptedBuild {
   status: Build["status"];
   project: string;
   language: string;
+  model: string | null;
 }
 
 /**
@@ -388,9 +416,8 @@ function sameRequest(
   body: z.infer<typeof CreateBuildSchema>,
   idempotencyKey: string | undefined,
 ): AcceptedBuild {
-  const differs = (["project", "language", "requirements"] as const).filter(
-    (field) => build[field] !== body[field],
-  );
+  const differs = (["project", "language", "requirements", "model"] as const)
+    .filter((field) => (build[field] ?? null) !== (body[field] ?? null));
   if (differs.length > 0) {
     throw new ApiError(
       422,
@@ -406,7 +433,61 @@ function sameRequest(
     status: build.status,
     project: build.project,
     language: build.language,
+    model: build.model,
   };
+}
+
+/**
+ * Checks a build's requested model against the models installed on Ollama:
+ * a 400 naming it and listing the installed ones when it is not there, a
+ * 503 naming Ollama and how to start it when Ollama cannot be asked.
+ */
+async function checkModel(
+  models: ModelCatalog | undefined,
+  model: string,
+): Promise<void> {
+  if (models === undefined) {
+    throw new ApiError(
+      503,
+      "model_unavailable",
+      `model "${model}" cannot be checked: this node has no connection to Ollama configured (OLLAMA_HOST)`,
+      { service: "ollama", model },
+      { "Retry-After": "30" },
+    );
+  }
+  let found: ModelCheck;
+  try {
+    found = await models.check(model);
+  } catch (error) {
+    if (!(error instanceof ModelError)) throw error;
+    throw new ApiError(
+      503,
+      "model_unavailable",
+      `model "${model}" cannot be checked: ${error.message}`,
+      {
+        service: "ollama",
+        model,
+        ...("host" in error ? { host: error.host } : {}),
+      },
+      { "Retry-After": "10" },
+      error,
+    );
+  }
+  if (found.ok) return;
+  const installed = found.installed.length === 0
+    ? "none (pull one with `ollama pull <name>`)"
+    : found.installed.join(", ");
+  throw new ApiError(
+    400,
+    "model_not_installed",
+    `body.model: Ollama has no model "${model}"; installed: ${installed}. ` +
+      `Pick one of those, or pull it on the Ollama server with \`ollama pull ${model}\``,
+    {
+      model,
+      installed: found.installed,
+      issues: [{ path: "body.model", message: `"${model}" is not installed` }],
+    },
+  );
 }
 
 /**
@@ -465,12 +546,14 @@ export function buildRoutes(app: ApiApp, deps: ResolvedDeps): void {
       const retried = await stored();
       if (retried) return accepted(retried);
     }
+    if (body.model !== undefined) await checkModel(deps.models, body.model);
     const message: SessionMessage = {
       type: "create_build",
       buildId,
       project: body.project,
       language: body.language,
       requirements: body.requirements,
+      ...(body.model === undefined ? {} : { model: body.model }),
       source: "api",
       ip: clientIp(c),
     };
@@ -508,6 +591,7 @@ export function buildRoutes(app: ApiApp, deps: ResolvedDeps): void {
       status: "queued",
       project: body.project,
       language: body.language,
+      model: body.model ?? null,
     });
   });
 

@@ -57,6 +57,8 @@ export interface LoggedRequest {
   readonly endpoint: FakeEndpoint | "unknown";
   readonly method: string;
   readonly path: string;
+  /** The model the request asked for (`body.model`); undefined for `/api/tags`. */
+  readonly model: string | undefined;
   // deno-lint-ignore no-explicit-any
   readonly body: any;
 }
@@ -237,6 +239,7 @@ export function startFakeOllama(
       endpoint,
       method: req.method,
       path: url.pathname,
+      model: typeof body?.model === "string" ? body.model : undefined,
       body,
     };
     requests.push(logged);
@@ -258,7 +261,14 @@ export function startFakeOllama(
           modified_at: "2026-01-01T00:00:00Z",
           size: 1_000_000,
           digest: "0".repeat(64),
-          details: { format: "gguf", family: "fake", parameter_size: "1B" },
+          details: {
+            parent_model: "",
+            format: "gguf",
+            family: "fake",
+            families: ["fake"],
+            parameter_size: "1B",
+            quantization_level: "Q4_K_M",
+          },
         })),
       });
     }
