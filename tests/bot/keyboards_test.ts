@@ -5,7 +5,7 @@ import {
   LANGUAGES,
   parseCallback,
 } from "../../bot/keyboards.ts";
-import { SUPPORTED_LANGUAGES } from "../../actors/languages.ts";
+import { SUPPORTED_LANGUAGES } from "../../actors/languages/mod.ts";
 
 Deno.test("callback data round-trips and always fits Telegram's 64 bytes", () => {
   const action = fc.oneof(

@@ -376,7 +376,9 @@ def collect(config_json):
             with open(os.path.join(WORKSPACE, path), encoding="utf-8", errors="replace") as f:
                 sources[path] = f.read()
     refused = check_imports(sources, guard) if config.get("guard", True) else []
-    test_files = [p for p in paths if is_test_file(p)]
+    # The parent picks the test files (actors/languages/python.ts); is_test_file is the fallback.
+    chosen = config.get("testFiles")
+    test_files = [p for p in paths if p in chosen] if chosen is not None else [p for p in paths if is_test_file(p)]
     result = {"testFiles": test_files, "tests": [], "errors": [], "refused": refused, "exit": None}
     if refused:
         return json.dumps(result)
