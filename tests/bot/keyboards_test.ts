@@ -56,6 +56,7 @@ Deno.test("the wizard offers exactly the languages builds can target, plus cance
   assert.deepEqual(buttons.map((b) => b.text), [
     "TypeScript",
     "JavaScript",
+    "Python",
     "Cancel",
   ]);
   for (const b of buttons) {
