@@ -209,8 +209,24 @@ def _format_failure(exc_type, exc, tb, skip_frames=0):
     return text
 
 
+def _reevaluable(node):
+    """Whether evaluating ``node`` again cannot change what the test saw.
+
+    Method calls (``stack.pop()``), walrus, await and yield may have side
+    effects, so a second evaluation could show a value the assertion never
+    compared; plain function calls (``slugify("A B")``) are taken as pure.
+    """
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
+            return False
+        if isinstance(sub, ast.Call) and not isinstance(sub.func, ast.Name):
+            return False
+    return True
+
+
 def _explain_assert(tb):
-    """``assert a == b`` failed without a message: show both sides' values."""
+    """``assert a == b`` failed without a message: show both sides' values
+    when they can be evaluated again safely, else the assertion itself."""
     while tb.tb_next is not None:
         tb = tb.tb_next
     frame = tb.tb_frame
@@ -231,7 +247,7 @@ def _explain_assert(tb):
         if not isinstance(node, ast.Assert) or not isinstance(node.test, ast.Compare):
             return f"assert {ast.unparse(node.test)}" if isinstance(node, ast.Assert) else None
         compare = node.test
-        if len(compare.ops) != 1:
+        if len(compare.ops) != 1 or not _reevaluable(compare):
             return f"assert {ast.unparse(compare)}"
         env = dict(frame.f_globals)
         env.update(frame.f_locals)
