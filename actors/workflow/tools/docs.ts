@@ -29,7 +29,7 @@ import {
   jsDocBefore,
 } from "./analysis/typescript.ts";
 import { field, named, textOf } from "./analysis/tree.ts";
-import { isTestCode } from "../../languages/mod.ts";
+import { isTestCode, languageOfPath } from "../../languages/mod.ts";
 
 /** A source file to document. */
 export interface DocSourceFile {
@@ -176,7 +176,7 @@ function renderSymbol(
   path: string,
 ): void {
   out.push(`${level} ${s.kind} ${s.name}`, "");
-  const lang = /\.pyi?$/i.test(path) ? "python" : "ts";
+  const lang = languageOfPath(path)?.fence ?? "ts";
   out.push("```" + lang, s.signature, "```", "");
   const doc = s.doc;
   if (doc?.deprecated !== undefined) {

@@ -458,7 +458,7 @@ Deno.test("without a pool a cold process runs the suite", async () => {
   assert.equal(report.passed, 1);
 });
 
-Deno.test("failed asserts are explained without running method calls twice; the parent picks the test files", async () => {
+Deno.test("failed asserts are explained without running method calls twice; the parent picks the test files; async tests fail", async () => {
   await using pool = new LazyPythonPool({ size: 1, startTimeoutMs: 120_000 });
   const report = await runPythonTests({
     "stack.py":
@@ -498,4 +498,25 @@ def test_add():
   assert.equal(chosen.status, "passed", JSON.stringify(chosen, null, 1));
   assert.equal(chosen.passed, 1);
   assert.deepEqual(chosen.testFiles, ["check_b.py"]);
+
+  // Async tests never awaited would pass without running their asserts.
+  const asyncTests = await runPythonTests({
+    "test_async.py": `import asyncio
+import unittest
+
+async def test_pytest_style():
+    assert False
+
+class T(unittest.IsolatedAsyncioTestCase):
+    async def test_unittest_style(self):
+        await asyncio.sleep(0)
+        self.assertTrue(False)
+`,
+  }, { pool: pool.get(), timeoutMs: 30_000 });
+  assert.equal(asyncTests.status, "failed", JSON.stringify(asyncTests));
+  assert.equal(asyncTests.passed, 0);
+  assert.equal(asyncTests.failed, 2);
+  for (const failure of asyncTests.failures) {
+    assert.match(failure.message, /^async tests are not supported/);
+  }
 });
