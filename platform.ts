@@ -11,6 +11,7 @@
  */
 import { actorTransport, type Config, leaseTtlMs } from "./config.ts";
 import { createBuildBehaviors } from "./actors/deps.ts";
+import { LazyPythonPool } from "./actors/workflow/tools/python_sandbox/lazy.ts";
 import {
   createMetrics,
   type Metrics,
@@ -228,8 +229,12 @@ export async function startPlatform(
     // Aborted first on close: running graphs stop at their next step and
     // resume from their checkpoint on this or another node.
     const stopWorkflows = new AbortController();
+    // Pyodide loads on the first Python build, not at boot; closed after the actors stop.
+    const pythonPool = new LazyPythonPool({ size: 1 });
+    cleanups.push(() => pythonPool.close());
     const buildBehaviors = await createBuildBehaviors({
       db,
+      pythonPool,
       model,
       vector,
       config,

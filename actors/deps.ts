@@ -16,6 +16,7 @@ import { workflowBehavior } from "./workflow.ts";
 import { createCheckpointer } from "./workflow/checkpointer.ts";
 import type { ModelPort } from "./workflow/graph.ts";
 import { createWorkflowDeps } from "./workflow/mod.ts";
+import type { LazyPythonPool } from "./workflow/tools/python_sandbox/lazy.ts";
 import type { Clock } from "../runtime/clock.ts";
 
 /** What {@linkcode createBuildBehaviors} needs. */
@@ -40,6 +41,8 @@ export interface BuildBehaviorsOptions {
   /** Workspaces live here (default `DATA_DIR/workspaces`). */
   readonly workspaceRoot?: string;
   readonly clock?: Clock;
+  /** The Python sandbox pool (started by the first Python build); the caller closes it. */
+  readonly pythonPool?: LazyPythonPool;
 }
 
 /**
@@ -68,6 +71,7 @@ export async function createBuildBehaviors(options: BuildBehaviorsOptions) {
       memoryMb: config.SANDBOX_MEMORY_MB,
     },
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.pythonPool ? { pythonPool: options.pythonPool } : {}),
   });
   return [
     buildBehavior({

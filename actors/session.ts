@@ -16,7 +16,7 @@ import { countBuildsSince, createBuild, loadBuild } from "../storage/builds.ts";
 import { BUILD_SOURCES, type Db, LIMITS } from "../storage/schema.ts";
 import { getUser } from "../storage/users.ts";
 import { BUILD_KIND, type BuildMessage } from "./build.ts";
-import { languageSchema } from "./languages.ts";
+import { languageSchema } from "./languages/mod.ts";
 
 /** The session actor kind. */
 export const SESSION_KIND = "session";

@@ -9,18 +9,20 @@
  */
 import { InlineKeyboard } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
+import {
+  type Language,
+  LANGUAGES as BUILD_LANGUAGES,
+} from "../actors/languages/mod.ts";
 
 /** The callback data format version this code writes. */
 export const CALLBACK_VERSION = "v1";
 
-/** Languages the /build wizard offers (the sandbox can test these). */
-export const LANGUAGES = [
-  { id: "typescript", label: "TypeScript" },
-  { id: "javascript", label: "JavaScript" },
-] as const;
+/** Languages the /build wizard offers: every build language (actors/languages/). */
+export const LANGUAGES: readonly { id: Language; label: string }[] = Object
+  .freeze(BUILD_LANGUAGES.map((l) => ({ id: l.id, label: l.label })));
 
 /** A language id offered by the wizard. */
-export type LanguageId = typeof LANGUAGES[number]["id"];
+export type LanguageId = Language;
 
 /** What a button press means, once parsed. */
 export type CallbackAction =

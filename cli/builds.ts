@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import type { Config } from "../config.ts";
 import { BUILD_STATUSES, TERMINAL_BUILD_STATUSES } from "../storage/schema.ts";
 import { type Command, table, UsageError } from "./_context.ts";
+import { SUPPORTED_LANGUAGES } from "../actors/languages/mod.ts";
 
 const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_BUILD_STATUSES);
 const STEPS: readonly string[] = BUILD_STATUSES.filter((s) => !TERMINAL.has(s));
@@ -174,7 +175,9 @@ export const build: Command = async (args, { config, write }) => {
     (values.file ? await Deno.readTextFile(values.file) : undefined);
   if (!project || !requirements) {
     throw new UsageError(
-      'usage: deno task build <project> [--language typescript|javascript] [--model NAME] (--requirements "..." | --file FILE) [--detach]',
+      `usage: deno task build <project> [--language ${
+        SUPPORTED_LANGUAGES.join("|")
+      }] [--model NAME] (--requirements "..." | --file FILE) [--detach]`,
     );
   }
   const api = client(config);

@@ -32,6 +32,7 @@ import {
   planPrompt,
 } from "./prompts.ts";
 import { summarizeTestReport, testReason } from "./test_reason.ts";
+import { LANGUAGES } from "../languages/mod.ts";
 
 export type { ChatMessage, Plan } from "./prompts.ts";
 
@@ -205,7 +206,9 @@ export class UnsupportedLanguageError extends Error {
   override name = "UnsupportedLanguageError";
   constructor(readonly language: string) {
     super(
-      `cannot build ${language} code: generated tests can only run for TypeScript and JavaScript (the deno sandbox)`,
+      `cannot build ${language} code: generated tests can only run for ${
+        LANGUAGES.map((l) => l.label).join(", ")
+      }`,
     );
   }
 }
@@ -427,7 +430,10 @@ export function createWorkflowGraph(deps: WorkflowDeps) {
       reply = await ask(state, "generate", [
         ...messages,
         { role: "assistant", content: reply },
-        { role: "user", content: correctivePrompt(parsed.problem) },
+        {
+          role: "user",
+          content: correctivePrompt(parsed.problem, state.language),
+        },
       ], run);
       parsed = parseGeneration(reply, state.language);
       if (!parsed.ok) {

@@ -18,14 +18,21 @@
  */
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { type Clock, realClock } from "../../runtime/clock.ts";
-import type { ModelPort, VectorPort, WorkflowDeps } from "./graph.ts";
+import {
+  type ModelPort,
+  UnsupportedLanguageError,
+  type VectorPort,
+  type WorkflowDeps,
+} from "./graph.ts";
 import { analyzeCode } from "./tools/analysis.ts";
 import { generateDocs } from "./tools/docs.ts";
-import { runTests } from "./tools/sandbox.ts";
+import { toolsFor } from "../languages/tools.ts";
+import type { LazyPythonPool } from "./tools/python_sandbox/lazy.ts";
 
 export * from "./graph.ts";
 export * from "./prompts.ts";
 export { createCheckpointer, kyselyPool } from "./checkpointer.ts";
+export { LazyPythonPool } from "./tools/python_sandbox/lazy.ts";
 export {
   createModelClient,
   type ModelClient,
@@ -34,16 +41,6 @@ export {
   ModelTimeoutError,
   ModelUnavailableError,
 } from "./llm.ts";
-
-/** Languages the deno sandbox can test. */
-export const TESTABLE_LANGUAGES: readonly string[] = [
-  "typescript",
-  "ts",
-  "javascript",
-  "js",
-  "tsx",
-  "jsx",
-];
 
 /** Options of {@linkcode createWorkflowDeps}. */
 export interface WorkflowDepsOptions {
@@ -60,6 +57,12 @@ export interface WorkflowDepsOptions {
     /** Test runs at once on this node; more wait their turn (default: the CPU count). */
     readonly concurrency?: number;
   };
+  /**
+   * The Python sandbox pool, started by the first Python build; its owner
+   * (the platform) closes it on shutdown. Default: a cold process per
+   * Python test run (seconds slower, nothing left to close).
+   */
+  readonly pythonPool?: LazyPythonPool;
   /** BUILD_TEST_RETRIES (default 3). */
   readonly testRetries?: number;
   readonly clock?: Clock;
@@ -68,8 +71,9 @@ export interface WorkflowDepsOptions {
 }
 
 /**
- * The graph's dependencies from the real tools: the deno sandbox, the code
- * analyser and the docs generator. Progress and cancellation are left to the
+ * The graph's dependencies from the real tools: each language's sandbox
+ * (dispatched through actors/languages/tools.ts), the code analyser and the
+ * docs generator. Progress and cancellation are left to the
  * caller (the workflow actor wires them per build).
  */
 export function createWorkflowDeps(
@@ -94,14 +98,18 @@ export function createWorkflowDeps(
     ...(options.cancelPollMs === undefined
       ? {}
       : { cancelPollMs: options.cancelPollMs }),
-    canTest: (language) =>
-      TESTABLE_LANGUAGES.includes(language.trim().toLowerCase()),
+    canTest: (language) => toolsFor(language) !== undefined,
     // The timeout applies to the run itself, not to the wait for a slot.
     runTests: (dir, language, signal) =>
-      slots(() =>
-        runTests(dir, {
-          language,
+      slots(() => {
+        const tools = toolsFor(language);
+        if (tools === undefined) {
+          throw new UnsupportedLanguageError(language);
+        }
+        const python = options.pythonPool;
+        return tools.runTests(dir, {
           ...(signal ? { signal } : {}),
+          ...(python ? { pythonPool: () => python.get() } : {}),
           ...(sandbox.timeoutMs === undefined
             ? {}
             : { timeoutMs: sandbox.timeoutMs }),
@@ -109,8 +117,8 @@ export function createWorkflowDeps(
             ? {}
             : { memoryMb: sandbox.memoryMb }),
           ...(sandbox.check === undefined ? {} : { check: sandbox.check }),
-        })
-      ),
+        });
+      }),
     analyzeCode: (files, language) => analyzeCode(files, { language }),
     generateDocs: (files, context) =>
       generateDocs(files, {

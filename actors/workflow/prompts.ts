@@ -8,7 +8,12 @@
  */
 import type { ChatMessage } from "./llm.ts";
 import type { Analysis, GeneratedFile, TestReport } from "./graph.ts";
-import { extensionOf } from "./answers/code.ts";
+import {
+  languageNamed,
+  languageOfPath,
+  type LanguageSpec,
+  typescript,
+} from "../languages/mod.ts";
 import type { Plan } from "./answers/plan.ts";
 import { testReason } from "./test_reason.ts";
 
@@ -60,7 +65,9 @@ export function planPrompt(input: PromptInput): ChatMessage[] {
     {
       role: "system",
       content:
-        `You are a senior ${input.language} engineer planning a small, well-tested module. ` +
+        `You are a senior ${
+          specOf(input.language).label
+        } engineer planning a small, well-tested module. ` +
         `Answer with one JSON object only, no prose, no code fence: ` +
         `{"phases":[{"name":string,"tasks":[string]}],"estimateMinutes":number}.`,
     },
@@ -90,13 +97,16 @@ export function planCorrectivePrompt(problem: string): string {
  * they carry the previous files and the failure report.
  */
 export function generationPrompt(input: PromptInput): ChatMessage[] {
-  const ext = extensionOf(input.language);
+  const spec = specOf(input.language);
+  const ext = spec.extensions[0];
   const system =
-    `You are a senior ${input.language} engineer. Write the module the user asks for, ` +
+    `You are a senior ${spec.label} engineer. Write the module the user asks for in ${spec.label}, ` +
     `its tests and a short README. Reply with fenced code blocks only; the info string of ` +
-    `each block names its file, like \`\`\`${ext.source} file=mod.${ext.source}. ` +
-    `Tests go in files ending in ${ext.test}, use Deno.test and only relative imports ` +
-    `(no network, no npm:, no jsr:, no file system access). Docs go in README.md.`;
+    `each block names its file, like \`\`\`${spec.fence} file=mod.${ext}. ` +
+    `Tests go in ${spec.testNaming}, like ${
+      spec.testFileFor("mod")
+    }. ${spec.conventions} ` +
+    `Docs go in README.md.`;
   const plan = input.buildPlan
     ? "\n\nPlan:\n" +
       input.buildPlan.phases.map((p) => `- ${p.name}: ${p.tasks.join("; ")}`)
@@ -115,7 +125,10 @@ export function generationPrompt(input: PromptInput): ChatMessage[] {
   ];
   if (input.testReport && input.testReport.status !== "passed") {
     const previous = input.files.filter((f) => f.kind !== "doc").map((f) =>
-      "```" + `${ext.source} file=${f.path}\n${f.content}\n` + "```"
+      "```" +
+      `${
+        (languageOfPath(f.path) ?? spec).fence
+      } file=${f.path}\n${f.content}\n` + "```"
     ).join("\n\n");
     const report = input.testReport;
     const reason = testReason(report);
@@ -131,8 +144,10 @@ export function generationPrompt(input: PromptInput): ChatMessage[] {
         `The tests ${report.status} (${report.passed} passed, ${report.failed} failed)` +
         `${reason ? `: ${reason}` : ""}.\n` +
         (refused
-          ? `Refused imports:\n${refused}\nUse only relative imports and ${
-            report.allowedBuiltins.join(", ") || "no other modules"
+          ? `Refused imports:\n${refused}\nTests and code may use ${spec.importPolicy}${
+            report.allowedBuiltins.length > 0
+              ? ` (built-ins allowed: ${report.allowedBuiltins.join(", ")})`
+              : ""
           }.\n`
           : "") +
         `${failures}\n\n` +
@@ -143,8 +158,18 @@ export function generationPrompt(input: PromptInput): ChatMessage[] {
 }
 
 /** The follow-up after an answer without usable files. */
-export function correctivePrompt(problem: string): string {
+export function correctivePrompt(
+  problem: string,
+  language = "typescript",
+): string {
+  const spec = specOf(language);
+  const ext = spec.extensions[0];
   return `That answer could not be used: ${problem}. Reply again with every file as a fenced ` +
-    "code block whose info string names the file (```ts file=mod.ts), including at least one " +
-    "source file and one test file, and nothing else.";
+    `code block whose info string names the file (\`\`\`${spec.fence} file=mod.${ext}), including at least one ` +
+    `source file and one test file (${spec.testNaming}), and nothing else.`;
+}
+
+/** The build language's description; unknown names read as TypeScript. */
+function specOf(language: string): LanguageSpec {
+  return languageNamed(language) ?? typescript;
 }

@@ -9,7 +9,10 @@
 import { createHash } from "node:crypto";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { BuildMessage, CancelReply } from "../../actors/build.ts";
-import { languageSchema } from "../../actors/languages.ts";
+import {
+  languageSchema,
+  SUPPORTED_LANGUAGES,
+} from "../../actors/languages/mod.ts";
 import type { CreateBuildReply, SessionMessage } from "../../actors/session.ts";
 import { ModelError } from "../../actors/workflow/llm.ts";
 import { AskTimeoutError } from "../../runtime/errors.ts";
@@ -92,7 +95,10 @@ export const CreateBuildSchema = z.object({
   // per instance, and actors/ may create that schema before the extension loads.
   language: z.string().openapi({
     example: "typescript",
-    description: "typescript or javascript (languages the sandbox can test)",
+    description: `${
+      SUPPORTED_LANGUAGES.join(", ")
+    } (languages whose tests run in a sandbox)`,
+    enum: [...SUPPORTED_LANGUAGES],
   }).pipe(languageSchema),
   requirements: text().trim().min(1).max(LIMITS.requirements).openapi({
     example: "A REST API for todos with create, list and delete, with tests.",

@@ -36,6 +36,7 @@ import { createCheckpointer } from "../../actors/workflow/checkpointer.ts";
 import { createUser } from "../../storage/users.ts";
 import { openVectorStore, type VectorStore } from "../../storage/vector.ts";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { LazyPythonPool } from "../../actors/workflow/tools/python_sandbox/lazy.ts";
 
 /** Model names the fake Ollama knows by default. */
 export const MODEL = "qwen2.5-coder:7b";
@@ -66,6 +67,8 @@ export interface HarnessOptions {
   readonly sandboxCheck?: boolean;
   /** Sees every model call (chat and embed) with its duration. */
   readonly observeModel?: (observation: LlmObservation) => void;
+  /** The warm Python sandbox pool (the caller closes it); default a cold process per Python run. */
+  readonly pythonPool?: LazyPythonPool;
 }
 
 /**
@@ -121,6 +124,7 @@ export async function openWorkflowHarness(
         ? {}
         : { testRetries: options.testRetries }),
       tokenProgressMs: 200,
+      ...(options.pythonPool ? { pythonPool: options.pythonPool } : {}),
     }),
     onProgress: () => {},
     isCancelled: () => false,

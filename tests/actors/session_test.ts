@@ -158,11 +158,11 @@ Deno.test("session actor", async (t) => {
       await assert.rejects(
         () =>
           actors.ref(SESSION_KIND, user.id).tell(
-            createMsg({ language: "python" } as never),
+            createMsg({ language: "cobol" } as never),
           ),
         (error: unknown) =>
           error instanceof InvalidMessageError &&
-          /unsupported language "python"/.test(error.message),
+          /unsupported language "cobol"/.test(error.message),
       );
       await actors.shutdown();
     },

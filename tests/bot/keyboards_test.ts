@@ -5,7 +5,7 @@ import {
   LANGUAGES,
   parseCallback,
 } from "../../bot/keyboards.ts";
-import { SUPPORTED_LANGUAGES } from "../../actors/languages.ts";
+import { SUPPORTED_LANGUAGES } from "../../actors/languages/mod.ts";
 
 Deno.test("callback data round-trips and always fits Telegram's 64 bytes", () => {
   const action = fc.oneof(
@@ -56,6 +56,7 @@ Deno.test("the wizard offers exactly the languages builds can target, plus cance
   assert.deepEqual(buttons.map((b) => b.text), [
     "TypeScript",
     "JavaScript",
+    "Python",
     "Cancel",
   ]);
   for (const b of buttons) {

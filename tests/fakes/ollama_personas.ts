@@ -10,6 +10,9 @@
  * - Any other request gets code: prose, then fenced blocks named the way the
  *   persona names files, with tests in the persona's style (node:assert,
  *   jsr:@std/assert, @std/testing/bdd, or an import the sandbox refuses).
+ * - A prompt for Python gets ```python blocks with pytest-style or
+ *   unittest-style tests (the latter with an `if __name__ == "__main__":`
+ *   block), or a test importing numpy, which the sandbox refuses.
  * - qwen3 and deepseek-r1 reason in a `<think>` block first.
  *
  * What the model "knows" how to write is a small catalogue of modules picked
@@ -34,6 +37,8 @@ export interface Persona {
     | "bdd"
     | "npm-import"
     | "esm-import";
+  /** Test style when the prompt asks for Python. */
+  readonly pythonTests?: "pytest" | "unittest" | "numpy-import";
   /** Reason in `<think>` first (qwen3, deepseek-r1). */
   readonly think?: boolean;
 }
@@ -48,6 +53,15 @@ interface Module {
     expected: string;
   }[];
   readonly imports: string;
+  /** The same module in Python, with its test cases as Python expressions. */
+  readonly python: {
+    readonly source: string;
+    readonly cases: readonly {
+      title: string;
+      actual: string;
+      expected: string;
+    }[];
+  };
 }
 
 const CATALOGUE: readonly { words: RegExp; module: Module }[] = [
@@ -84,6 +98,36 @@ export function slugify(title: string): string {
           expected: '"a"',
         },
       ],
+      python: {
+        source: `"""Turns titles into URL slugs."""
+import re
+import unicodedata
+
+
+def slugify(title: str) -> str:
+    """Lower-cases the title and joins its ASCII words with dashes."""
+    text = unicodedata.normalize("NFKD", title)
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+`,
+        cases: [
+          {
+            title: "lower cases and joins words",
+            actual: 'slugify("Hello World")',
+            expected: '"hello-world"',
+          },
+          {
+            title: "drops accents and symbols",
+            actual: 'slugify("Crème Brûlée!")',
+            expected: '"creme-brulee"',
+          },
+          {
+            title: "trims dashes",
+            actual: 'slugify("  --a--  ")',
+            expected: '"a"',
+          },
+        ],
+      },
     },
   },
   {
@@ -122,6 +166,37 @@ export class Stack<T> {
           expected: "1",
         },
       ],
+      python: {
+        source: `class Stack:
+    """A last-in, first-out stack."""
+
+    def __init__(self):
+        self._items = []
+
+    def push(self, item):
+        """Adds an item on top."""
+        self._items.append(item)
+
+    def pop(self):
+        """Removes and returns the top item."""
+        return self._items.pop()
+
+    def __len__(self):
+        return len(self._items)
+`,
+        cases: [
+          {
+            title: "pop returns the last pushed item",
+            actual: "_pushed(Stack(), 1, 2).pop()",
+            expected: "2",
+          },
+          {
+            title: "len counts items",
+            actual: 'len(_pushed(Stack(), "a"))',
+            expected: "1",
+          },
+        ],
+      },
     },
   },
   {
@@ -151,6 +226,29 @@ export function clamp(value: number, min: number, max: number): number {
           expected: "10",
         },
       ],
+      python: {
+        source: `def clamp(value, low, high):
+    """Limits a number to the range [low, high]."""
+    return min(high, max(low, value))
+`,
+        cases: [
+          {
+            title: "keeps values inside",
+            actual: "clamp(5, 0, 10)",
+            expected: "5",
+          },
+          {
+            title: "raises low values",
+            actual: "clamp(-3, 0, 10)",
+            expected: "0",
+          },
+          {
+            title: "lowers high values",
+            actual: "clamp(42, 0, 10)",
+            expected: "10",
+          },
+        ],
+      },
     },
   },
 ];
@@ -310,6 +408,94 @@ function codeAnswer(module: Module, persona: Persona): string {
   ].join("\n");
 }
 
+/** `"lower cases and joins words"` -> `lower_cases_and_joins_words`. */
+function snake(title: string): string {
+  return title.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+}
+
+/** A helper the stack cases use, written into the test file as models do. */
+const PUSHED_HELPER = `def _pushed(stack, *items):
+    for item in items:
+        stack.push(item)
+    return stack
+`;
+
+function pythonTestFile(
+  module: Module,
+  style: NonNullable<Persona["pythonTests"]>,
+): string {
+  const { cases } = module.python;
+  const helper = cases.some((c) => c.actual.includes("_pushed("))
+    ? `\n\n${PUSHED_HELPER}`
+    : "";
+  const from = `from ${module.name} import ${
+    module.imports === "Stack" ? "Stack" : module.name
+  }`;
+  switch (style) {
+    case "pytest":
+    case "numpy-import":
+      return `${
+        style === "numpy-import" ? "import numpy as np\n" : ""
+      }import pytest\n\n${from}${helper}\n\n${
+        cases.map((c) =>
+          `def test_${snake(c.title)}():\n    assert ${
+            style === "numpy-import"
+              ? `np.asarray(${c.actual}).item()`
+              : c.actual
+          } == ${c.expected}`
+        ).join("\n\n\n")
+      }\n`;
+    case "unittest":
+      return `import unittest\n\n${from}${helper}\n\nclass Test${
+        module.imports[0]!.toUpperCase()
+      }${module.imports.slice(1)}(unittest.TestCase):\n${
+        cases.map((c) =>
+          `    def test_${
+            snake(c.title)
+          }(self):\n        self.assertEqual(${c.actual}, ${c.expected})`
+        ).join("\n\n")
+      }\n\n\nif __name__ == "__main__":\n    unittest.main()\n`;
+  }
+}
+
+function pythonFenced(
+  path: string,
+  code: string,
+  naming: NonNullable<Persona["naming"]>,
+): string {
+  // Models comment a Python file's name with `#`, not `//`.
+  return naming === "comment"
+    ? "```python\n" + `# ${path}\n${code.trimEnd()}\n` + "```"
+    : fenced(path, "python", code, naming);
+}
+
+function pythonAnswer(module: Module, persona: Persona): string {
+  const naming = persona.naming ?? "info-string";
+  const style = persona.pythonTests ?? "pytest";
+  const runner = style === "unittest"
+    ? "python -m unittest"
+    : "python -m pytest -q";
+  return [
+    `Here's a Python implementation of \`${module.name}\`, with ${
+      style === "unittest" ? "a unittest suite" : "pytest tests"
+    }.`,
+    "",
+    pythonFenced(`${module.name}.py`, module.python.source, naming),
+    "",
+    "And the tests:",
+    "",
+    pythonFenced(
+      `test_${module.name}.py`,
+      pythonTestFile(module, style),
+      naming,
+    ),
+    "",
+    `Run them with \`${runner}\`:`,
+    "",
+    "```bash\n" + runner + "\n```",
+  ].join("\n");
+}
+
 /**
  * The persona's answer to one request; undefined for non-chat requests.
  *
@@ -364,5 +550,10 @@ export function answerAs(
         };
     }
   }
-  return { content: think + codeAnswer(module, persona) };
+  return {
+    content: think +
+      (/\bPython\b/.test(system)
+        ? pythonAnswer(module, persona)
+        : codeAnswer(module, persona)),
+  };
 }

@@ -11,6 +11,9 @@
  * - no name at all: tests are told from source by their content, and the
  *   source is named after what the test imports.
  *
+ * Which files are tests, how unnamed ones are named and what counts as code
+ * of the build's language come from its description in actors/languages/.
+ *
  * Several blocks for one file: the last wins. CRLF, an unterminated last
  * fence, prose between blocks and `<think>` blocks first are all fine.
  *
@@ -20,6 +23,13 @@ import { Lexer, type Token, type Tokens } from "marked";
 import type { GeneratedFile } from "../graph.ts";
 import { type Parsed, problem } from "./parsed.ts";
 import { answerText } from "./text.ts";
+import {
+  isTestFile,
+  languageNamed,
+  languageOfFence,
+  type LanguageSpec,
+  typescript,
+} from "../../languages/mod.ts";
 
 /** One fenced code block found in model output. */
 export interface CodeBlock {
@@ -190,36 +200,15 @@ function toBlock(token: Tokens.Code, before: string | undefined): CodeBlock {
   return path === undefined ? { lang, code } : { lang, path, code };
 }
 
-// The same rule as the sandbox's: a file is a test if its base name is test.* or ends in [._]test.*.
-const TEST_FILE =
-  /(?:^|\/)(?:[^/]*[._])?test\.(?:ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
-const CODE_LANGS = new Set([
-  "ts",
-  "js",
-  "tsx",
-  "jsx",
-  "mts",
-  "mjs",
-  "cts",
-  "cjs",
-  "",
-]);
-const LOOKS_LIKE_TEST =
-  /\bDeno\.test\s*\(|\b(?:describe|it|test)\s*\(\s*["'`]|from\s+["'](?:node:assert|jsr:@std\/(?:assert|expect|testing)|@std\/(?:assert|expect|testing)|https:\/\/deno\.land\/std[^"']*\/(?:assert|expect|testing))/;
-const LOOKS_LIKE_CODE =
-  /\b(?:export|import|function|const|let|class|interface|type)\b|=>/;
+/** The build language's description; unknown names read as TypeScript. */
+function specOf(language: string): LanguageSpec {
+  return languageNamed(language) ?? typescript;
+}
 
-const EXTENSIONS: Record<string, { source: string; test: string }> = {
-  typescript: { source: "ts", test: "_test.ts" },
-  javascript: { source: "js", test: "_test.js" },
-};
-
-/** Source and test file endings of a build language. */
-export function extensionOf(
-  language: string,
-): { source: string; test: string } {
-  const l = language.toLowerCase();
-  return EXTENSIONS[l] ?? { source: l, test: `_test.${l}` };
+/** Whether an unnamed block in `lang` can hold code of `spec` (same sandbox, or no language given). */
+function sameFamily(lang: string, spec: LanguageSpec): boolean {
+  if (lang === "") return true;
+  return languageOfFence(lang)?.sandbox === spec.sandbox;
 }
 
 /** Why a file name may not be written; undefined when it may. */
@@ -229,17 +218,6 @@ function unsafe(path: string): string | undefined {
   if (path.includes("\0")) return "contains a NUL byte";
   if (path.split("/").includes("..")) return "leaves the workspace (..)";
   return undefined;
-}
-
-/** Relative modules a test imports, as workspace paths (`./slugify.ts` -> `slugify.ts`). */
-function relativeImports(code: string): string[] {
-  return [
-    ...code.matchAll(
-      /\bfrom\s+["'](\.\.?\/[^"']+)["']|\bimport\s*\(\s*["'](\.\.?\/[^"']+)["']\s*\)|\bimport\s+["'](\.\.?\/[^"']+)["']/g,
-    ),
-  ]
-    .map((m) => (m[1] ?? m[2] ?? m[3] ?? "").replace(/^\.\//, ""))
-    .filter((p) => p !== "" && !p.startsWith("../"));
 }
 
 /**
@@ -270,16 +248,16 @@ export function parseGeneration(
       "no fenced code blocks were found (write every file as a ``` fenced block)",
     );
   }
-  const ext = extensionOf(language);
+  const spec = specOf(language);
   const files = new Map<string, GeneratedFile>();
   const unnamedSources: string[] = [];
   const unnamedTests: string[] = [];
   for (const block of blocks) {
     if (block.path === undefined) {
-      if (!CODE_LANGS.has(block.lang) || !LOOKS_LIKE_CODE.test(block.code)) {
+      if (!sameFamily(block.lang, spec) || !spec.looksLikeCode(block.code)) {
         continue;
       }
-      (LOOKS_LIKE_TEST.test(block.code) ? unnamedTests : unnamedSources).push(
+      (spec.looksLikeTest(block.code) ? unnamedTests : unnamedSources).push(
         block.code,
       );
       continue;
@@ -294,66 +272,78 @@ export function parseGeneration(
         } ${why}; use a relative name inside the project`,
       );
     }
-    files.set(path, { path, content: block.code, kind: kindOf(path) });
+    files.set(path, {
+      path,
+      content: block.code,
+      kind: kindOf(path, spec),
+    });
   }
-  nameUnnamed(files, unnamedSources, unnamedTests, ext);
+  nameUnnamed(files, unnamedSources, unnamedTests, spec);
   const list = [...files.values()];
   const hasSource = list.some((f) => f.kind === "source");
-  const hasTest = list.some((f) => f.kind === "test");
+  const hasTest = list.some((f) => isTestFile(f.path));
   if (!hasSource && !hasTest) {
     return problem(
       "no_code_blocks",
-      `no ${language} code blocks were found; write the module and its tests as fenced blocks`,
+      `no ${spec.label} code blocks were found; write the module and its tests as fenced blocks`,
     );
   }
   if (!hasSource) {
     return problem(
       "no_source",
-      `the answer has tests but no source file; include the module itself (e.g. mod.${ext.source})`,
+      `the answer has tests but no source file; include the module itself (e.g. mod.${
+        spec.extensions[0]
+      })`,
     );
   }
   if (!hasTest) {
     return problem(
       "no_tests",
-      `the answer has source but no test file; include tests in a file ending in ${ext.test} that use Deno.test`,
+      `the answer has source but no test file; put the tests in ${spec.testNaming} (e.g. ${
+        spec.testFileFor("mod")
+      })`,
     );
   }
   return { ok: true, value: list };
 }
 
-function kindOf(path: string): GeneratedFile["kind"] {
+function kindOf(path: string, spec: LanguageSpec): GeneratedFile["kind"] {
   return /\.(md|markdown|txt)$/i.test(path)
     ? "doc"
-    : TEST_FILE.test(path)
+    : isTestFile(path) || spec.isTestSupport(path)
     ? "test"
     : "source";
 }
 
 /**
  * Names blocks that came without a name: each source after the first
- * relative import of a test that no named file provides (or mod.<ext>),
- * each test after its source.
+ * workspace import of a test that no named file provides (or mod.<ext>),
+ * each test after its source, the language's way (`x_test.ts`, `test_x.py`).
  */
 function nameUnnamed(
   files: Map<string, GeneratedFile>,
   sources: readonly string[],
   tests: readonly string[],
-  ext: { source: string; test: string },
+  spec: LanguageSpec,
 ): void {
-  const wanted = tests.flatMap(relativeImports).filter((p) => !files.has(p));
+  const ext = spec.extensions[0];
+  const wanted = tests.flatMap(spec.relativeImports).filter((p) =>
+    !files.has(p)
+  );
   const sourceNames: string[] = [];
   for (const [i, code] of sources.entries()) {
-    const name = wanted[i] ??
-      (i === 0 ? `mod.${ext.source}` : `mod${i + 1}.${ext.source}`);
+    const name = wanted[i] ?? (i === 0 ? `mod.${ext}` : `mod${i + 1}.${ext}`);
     sourceNames.push(name);
     files.set(name, { path: name, content: code, kind: "source" });
   }
   for (const [i, code] of tests.entries()) {
-    const imported = relativeImports(code)[0];
-    const base = (imported ?? sourceNames[i] ?? `mod.${ext.source}`)
+    const imported = spec.relativeImports(code)[0];
+    const base = (imported ?? sourceNames[i] ?? `mod.${ext}`)
       .replace(/\.[^./]+$/, "");
-    let name = `${base}${ext.test}`;
-    for (let n = 2; files.has(name); n++) name = `${base}${n}${ext.test}`;
+    let name = spec.testFileFor(base);
+    for (let n = 2; files.has(name); n++) {
+      name = spec.testFileFor(`${base}${n}`);
+    }
     files.set(name, { path: name, content: code, kind: "test" });
   }
 }

@@ -33,6 +33,7 @@ import {
   type Severity,
   type SyntaxNode,
 } from "./analysis/mod.ts";
+import { isTestCode } from "../../languages/mod.ts";
 
 export type { Category, Finding, Severity };
 
@@ -85,8 +86,6 @@ export const SEVERITY_WEIGHT: Readonly<Record<Severity, number>> = Object
   .freeze({ low: 2, medium: 6, high: 18, critical: 35 });
 /** Each further finding of the same rule counts this fraction of the one before. */
 const REPEAT_DECAY = 0.6;
-const TEST_PATH =
-  /(^|[/_.])(test|spec)[s]?\.[a-z]+$|(^|\/)tests?\/|(^|\/)test_[^/]*\.py$|(^|\/)conftest\.py$/i;
 
 interface FileStats {
   path: string;
@@ -139,7 +138,7 @@ export async function analyzeCode(
   const duplicates = new DuplicateFinder(findings);
 
   for (const file of files) {
-    const isTest = TEST_PATH.test(file.path);
+    const isTest = isTestCode(file.path);
     const perRule = new Map<string, number>();
     const report: Report = (rule, category, severity, message, where) => {
       const seen = perRule.get(rule) ?? 0;

@@ -29,6 +29,7 @@ import {
   jsDocBefore,
 } from "./analysis/typescript.ts";
 import { field, named, textOf } from "./analysis/tree.ts";
+import { isTestCode, languageOfPath } from "../../languages/mod.ts";
 
 /** A source file to document. */
 export interface DocSourceFile {
@@ -95,7 +96,6 @@ export interface DocModule {
 const MAX_SIGNATURE = 400;
 /** Interfaces, types and enums are shown whole up to this length. */
 const MAX_BODY = 3000;
-const TEST_PATH = /(^|[/_.])(test|spec)s?\.[a-z]+$|(^|\/)tests?\//i;
 
 /**
  * Renders Markdown documentation for the exported API of `files`.
@@ -148,7 +148,7 @@ export async function extractModules(
   const language = options.language ?? "typescript";
   const grammars = options.grammars ?? DEFAULT_GRAMMARS;
   const sorted = [...files]
-    .filter((f) => !(skipTests && TEST_PATH.test(f.path)))
+    .filter((f) => !(skipTests && isTestCode(f.path)))
     .sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   const modules: DocModule[] = [];
   for (const file of sorted) {
@@ -176,7 +176,7 @@ function renderSymbol(
   path: string,
 ): void {
   out.push(`${level} ${s.kind} ${s.name}`, "");
-  const lang = /\.pyi?$/i.test(path) ? "python" : "ts";
+  const lang = languageOfPath(path)?.fence ?? "ts";
   out.push("```" + lang, s.signature, "```", "");
   const doc = s.doc;
   if (doc?.deprecated !== undefined) {

@@ -28,6 +28,7 @@
  */
 
 import { join } from "node:path";
+import { javascript, typescript } from "../../languages/mod.ts";
 import { isInside } from "./workspace.ts";
 import {
   ALLOWED_NODE_BUILTINS,
@@ -106,7 +107,7 @@ export interface RunTestsOptions {
   check?: boolean;
   /** Language of the code. Only TypeScript and JavaScript can be tested. Default "typescript". */
   language?: string;
-  /** Test files relative to the workspace. Default: every `*_test.*`, `*.test.*`, `test.*` file. */
+  /** Test files relative to the workspace. Default: every TypeScript/JavaScript test file (`*_test.*`, `*.test.*`, `*.spec.*`, `test.*`; see actors/languages/). */
   testFiles?: string[];
   /** Most characters of output kept. Default 64 000. */
   maxOutputChars?: number;
@@ -121,21 +122,21 @@ export class UnsupportedLanguageError extends Error {
   override name = "UnsupportedLanguageError";
   constructor(readonly language: string) {
     super(
-      `cannot test ${language} code: only TypeScript and JavaScript can be tested (in the deno sandbox)`,
+      `cannot test ${language} code in the deno sandbox: it runs TypeScript and JavaScript (Python has its own sandbox)`,
     );
   }
 }
 
-/** Language names (lower-case) that {@linkcode runTests} accepts. */
-export const SANDBOX_LANGUAGES: readonly string[] = Object.freeze([
-  "typescript",
-  "ts",
-  "javascript",
-  "js",
-  "tsx",
-  "jsx",
-]);
-const TEST_FILE = /^(?:.*[._])?test\.(?:ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
+/** The languages whose tests run under `deno test`. */
+const DENO_LANGUAGES = [typescript, javascript] as const;
+
+/** Language names (lower-case ids and aliases) that {@linkcode runTests} accepts. */
+export const SANDBOX_LANGUAGES: readonly string[] = Object.freeze(
+  DENO_LANGUAGES.flatMap((l) => [l.id, ...l.aliases]),
+);
+/** A test file of TypeScript or JavaScript, by the languages' own rules. */
+const isDenoTestFile = (path: string) =>
+  DENO_LANGUAGES.some((l) => l.isTestFile(path));
 
 /**
  * Runs the tests of a workspace in the sandbox and returns a structured report.
@@ -190,7 +191,7 @@ export async function runTests(
   const scan = await scanWorkspace(root);
   const testFiles = options.testFiles
     ? options.testFiles.map((f) => f.replace(/^\.\//, ""))
-    : scan.files.filter((f) => TEST_FILE.test(f.split("/").at(-1) ?? ""));
+    : scan.files.filter(isDenoTestFile);
   const refused = [...scan.refused];
   for (const file of options.testFiles ?? []) {
     if (!scan.files.includes(file.replace(/^\.\//, ""))) {
@@ -215,7 +216,7 @@ export async function runTests(
   }
   if (testFiles.length === 0) {
     const reason =
-      "no tests found: no test files in the workspace; name them *_test.ts, *.test.ts or test.ts";
+      `no tests found: no test files in the workspace; name them ${typescript.testNaming}`;
     return {
       ...base,
       status: "failed",

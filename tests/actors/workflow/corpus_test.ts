@@ -8,12 +8,22 @@ import {
   parsePlan,
 } from "../../../actors/workflow/prompts.ts";
 import { runTests } from "../../../actors/workflow/tools/sandbox.ts";
-import { CODE_CORPUS, PLAN_CORPUS } from "./corpus/replies.ts";
+import { toolsFor } from "../../../actors/languages/tools.ts";
+import { LazyPythonPool } from "../../../actors/workflow/tools/python_sandbox/lazy.ts";
+import { CODE_CORPUS as DENO_CORPUS, PLAN_CORPUS } from "./corpus/replies.ts";
+import { PYTHON_CORPUS } from "./corpus/python_replies.ts";
+
+const CODE_CORPUS = [...DENO_CORPUS, ...PYTHON_CORPUS];
 
 Deno.test("the corpus has at least 40 answers, good and broken", () => {
   assert.ok(CODE_CORPUS.length + PLAN_CORPUS.length >= 40);
   assert.ok(CODE_CORPUS.some((e) => "problem" in e.expect));
   assert.ok(CODE_CORPUS.some((e) => e.language === "javascript"));
+  assert.ok(
+    PYTHON_CORPUS.filter((e) => e.run === "now").length >= 5,
+    "runnable Python answers",
+  );
+  assert.ok(PYTHON_CORPUS.some((e) => "problem" in e.expect));
   assert.equal(
     new Set(CODE_CORPUS.map((e) => e.id)).size,
     CODE_CORPUS.length,
@@ -68,8 +78,10 @@ async function sandboxMapsStd(): Promise<boolean> {
   }
 }
 
-Deno.test("runnable corpus answers pass in the sandbox", async (t) => {
+Deno.test("runnable corpus answers pass in their language's sandbox", async (t) => {
   const stdMapped = await sandboxMapsStd();
+  // One warm Pyodide process at a time, started by the first Python answer.
+  await using python = new LazyPythonPool({ size: 1 });
   for (const entry of CODE_CORPUS) {
     if (entry.run === undefined) continue;
     await t.step({
@@ -89,7 +101,9 @@ Deno.test("runnable corpus answers pass in the sandbox", async (t) => {
             });
             await Deno.writeTextFile(path, file.content);
           }
-          const report = await runTests(dir, { language: entry.language });
+          const report = await toolsFor(entry.language)!.runTests(dir, {
+            pythonPool: () => python.get(),
+          });
           assert.equal(
             report.status,
             "passed",

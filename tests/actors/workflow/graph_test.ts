@@ -235,16 +235,22 @@ Deno.test("workflow graph", async (t) => {
     },
   );
 
-  await t.step("a language without a sandbox is refused up front", async () => {
-    const before = ollama.requests.length;
-    const { final } = await run(h, "b-python", {}, { language: "python" });
-    assert.equal(final.outcome, "failed");
-    assert.equal(final.error?.node, "analyze");
-    assert.match(final.error?.message ?? "", /python/);
-    assert.equal(
-      ollama.requests.slice(before).filter((r) => r.endpoint === "chat")
-        .length,
-      0,
-    );
-  });
+  await t.step(
+    "a language without a sandbox (cobol) is refused up front",
+    async () => {
+      const before = ollama.requests.length;
+      const { final } = await run(h, "b-cobol", {}, { language: "cobol" });
+      assert.equal(final.outcome, "failed");
+      assert.equal(final.error?.node, "analyze");
+      assert.match(
+        final.error?.message ?? "",
+        /cobol.*TypeScript, JavaScript, Python/,
+      );
+      assert.equal(
+        ollama.requests.slice(before).filter((r) => r.endpoint === "chat")
+          .length,
+        0,
+      );
+    },
+  );
 });

@@ -134,3 +134,60 @@ Deno.test("a retry prompt after refused imports names them and the sandbox's rea
   assert.match(last, /npm:lodash: npm: is refused/);
   assert.match(last, /node:assert/);
 });
+
+Deno.test("a Python build's prompt asks for Python files, test_*.py names and pytest/unittest tests", () => {
+  const python = { ...INPUT, language: "python" };
+  const [system] = generationPrompt(python);
+  const text = system?.content ?? "";
+  assert.match(text, /senior Python engineer/);
+  assert.match(text, /```python file=mod\.py/);
+  assert.match(text, /test_\*\.py/);
+  assert.match(text, /test_mod\.py/);
+  assert.match(text, /pytest/);
+  assert.match(text, /unittest/);
+  assert.doesNotMatch(text, /Deno\.test|_test\.ts/);
+  // TypeScript keeps its own conventions.
+  const ts = generationPrompt(INPUT)[0]?.content ?? "";
+  assert.match(ts, /Deno\.test/);
+  assert.doesNotMatch(ts, /pytest/);
+});
+
+Deno.test("a Python retry prompt shows the files as python blocks and the import rules after a refusal", () => {
+  const F = "```";
+  const files = parseGeneration(
+    `${F}python file=stats.py\nimport numpy\n${F}\n${F}python file=test_stats.py\nfrom stats import mean\n\ndef test_mean():\n    assert mean([1]) == 1\n${F}`,
+    "python",
+  );
+  assert.ok(files.ok);
+  const messages = generationPrompt({
+    ...INPUT,
+    language: "python",
+    files: files.value,
+    attempts: 1,
+    testReport: {
+      status: "refused",
+      passed: 0,
+      failed: 0,
+      ignored: 0,
+      durationMs: 10,
+      failures: [],
+      output: "",
+      outputTruncated: false,
+      testFiles: ["test_stats.py"],
+      reason: 'refused import "numpy"',
+      refusedModules: [{
+        specifier: "numpy",
+        reason: "not in the standard library or the workspace",
+      }],
+      allowedBuiltins: [],
+      exitCode: null,
+      signal: null,
+    },
+  });
+  assert.match(messages[2]?.content ?? "", /```python file=stats\.py/);
+  assert.match(messages[2]?.content ?? "", /```python file=test_stats\.py/);
+  const last = messages.at(-1)?.content ?? "";
+  assert.match(last, /numpy: not in the standard library/);
+  assert.match(last, /standard library/);
+  assert.doesNotMatch(last, /node:|Deno/);
+});

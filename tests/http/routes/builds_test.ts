@@ -124,7 +124,30 @@ Deno.test("build routes", async (t) => {
       assert.equal(status, 400);
       const issue = body.error.details.issues[0];
       assert.equal(issue.path, "body.language");
-      assert.match(issue.message, /typescript or javascript/);
+      assert.match(issue.message, /typescript, javascript, python/);
+    },
+  );
+
+  await t.step(
+    "Python builds are accepted, by name or alias in any case, and listed in the OpenAPI enum",
+    async () => {
+      for (const language of ["python", "Python", " py "]) {
+        const { status, body } = await read(
+          await app.request(
+            "/v1/builds",
+            json({ ...REQUEST, language }, bob.auth),
+          ),
+        );
+        assert.equal(status, 202, JSON.stringify(body));
+        assert.equal(body.language, "python");
+        const row = await getBuild(db, bob.user.id, body.id);
+        assert.equal(row?.language, "python");
+      }
+      const spec = await (await app.request("/openapi.json")).json();
+      assert.deepEqual(
+        spec.components.schemas.CreateBuild.properties.language.enum,
+        ["typescript", "javascript", "python"],
+      );
     },
   );
 

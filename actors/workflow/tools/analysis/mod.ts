@@ -1,7 +1,7 @@
 /**
  * The analysed languages, one module each (parser grammar plus rules), and
  * how a file is matched to one: by its extension first, then by the
- * language the caller named.
+ * language the caller named (both looked up in actors/languages/).
  *
  * @example
  * ```ts
@@ -12,9 +12,9 @@
  * @module
  */
 
+import { languageOfPath, LANGUAGES } from "../../../languages/mod.ts";
+import { analyserFor } from "../../../languages/tools.ts";
 import type { LanguageModule } from "./model.ts";
-import { pythonLanguage } from "./python.ts";
-import { javascriptLanguage, typescriptLanguage } from "./typescript.ts";
 
 export * from "./model.ts";
 export { pythonLanguage } from "./python.ts";
@@ -28,35 +28,9 @@ export {
   type SyntaxNode,
 } from "./tree.ts";
 
-const BY_EXTENSION: Readonly<Record<string, LanguageModule>> = Object.freeze({
-  ts: typescriptLanguage,
-  mts: typescriptLanguage,
-  cts: typescriptLanguage,
-  tsx: typescriptLanguage,
-  js: javascriptLanguage,
-  mjs: javascriptLanguage,
-  cjs: javascriptLanguage,
-  jsx: javascriptLanguage,
-  py: pythonLanguage,
-  pyi: pythonLanguage,
-});
-
-const BY_NAME: Readonly<Record<string, LanguageModule>> = Object.freeze({
-  typescript: typescriptLanguage,
-  ts: typescriptLanguage,
-  tsx: typescriptLanguage,
-  javascript: javascriptLanguage,
-  js: javascriptLanguage,
-  jsx: javascriptLanguage,
-  node: javascriptLanguage,
-  python: pythonLanguage,
-  py: pythonLanguage,
-  python3: pythonLanguage,
-});
-
-/** Languages `POST /v1/analyze` and the workflow accept by name. */
+/** Languages `POST /v1/analyze` and the workflow accept by name (ids and aliases). */
 export const ANALYZED_LANGUAGES: readonly string[] = Object.freeze(
-  Object.keys(BY_NAME),
+  LANGUAGES.flatMap((l) => [l.id, ...l.aliases]),
 );
 
 /**
@@ -68,13 +42,13 @@ export function languageFor(
   path: string,
   language: string,
 ): LanguageModule | undefined {
+  const byPath = languageOfPath(path);
+  if (byPath) return analyserFor(byPath.id);
   const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
   if (ext !== undefined) {
-    const byExt = BY_EXTENSION[ext];
-    if (byExt) return byExt;
     if (/^(c|h|cc|cpp|java|go|rs|cs|kt|swift|rb|php|md|txt|json)$/.test(ext)) {
       return undefined;
     }
   }
-  return BY_NAME[language.toLowerCase()];
+  return analyserFor(language);
 }

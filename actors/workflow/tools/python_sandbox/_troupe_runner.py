@@ -209,8 +209,24 @@ def _format_failure(exc_type, exc, tb, skip_frames=0):
     return text
 
 
+def _reevaluable(node):
+    """Whether evaluating ``node`` again cannot change what the test saw.
+
+    Method calls (``stack.pop()``), walrus, await and yield may have side
+    effects, so a second evaluation could show a value the assertion never
+    compared; plain function calls (``slugify("A B")``) are taken as pure.
+    """
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
+            return False
+        if isinstance(sub, ast.Call) and not isinstance(sub.func, ast.Name):
+            return False
+    return True
+
+
 def _explain_assert(tb):
-    """``assert a == b`` failed without a message: show both sides' values."""
+    """``assert a == b`` failed without a message: show both sides' values
+    when they can be evaluated again safely, else the assertion itself."""
     while tb.tb_next is not None:
         tb = tb.tb_next
     frame = tb.tb_frame
@@ -231,7 +247,7 @@ def _explain_assert(tb):
         if not isinstance(node, ast.Assert) or not isinstance(node.test, ast.Compare):
             return f"assert {ast.unparse(node.test)}" if isinstance(node, ast.Assert) else None
         compare = node.test
-        if len(compare.ops) != 1:
+        if len(compare.ops) != 1 or not _reevaluable(compare):
             return f"assert {ast.unparse(compare)}"
         env = dict(frame.f_globals)
         env.update(frame.f_locals)
@@ -376,7 +392,9 @@ def collect(config_json):
             with open(os.path.join(WORKSPACE, path), encoding="utf-8", errors="replace") as f:
                 sources[path] = f.read()
     refused = check_imports(sources, guard) if config.get("guard", True) else []
-    test_files = [p for p in paths if is_test_file(p)]
+    # The parent picks the test files (actors/languages/python.ts); is_test_file is the fallback.
+    chosen = config.get("testFiles")
+    test_files = [p for p in paths if p in chosen] if chosen is not None else [p for p in paths if is_test_file(p)]
     result = {"testFiles": test_files, "tests": [], "errors": [], "refused": refused, "exit": None}
     if refused:
         return json.dumps(result)
@@ -496,7 +514,12 @@ def _run_pytest(test):
         for arg in inspect.signature(func).parameters:
             kwargs[arg] = test["params"][arg] if arg in test["params"] else request.value(arg)
         try:
-            func(**kwargs)
+            returned = func(**kwargs)
+            if inspect.isawaitable(returned):
+                # Never awaited: its asserts did not run, so it must not pass.
+                if hasattr(returned, "close"):
+                    returned.close()
+                return {"outcome": "failed", "message": ASYNC_UNSUPPORTED}
         finally:
             if instance is not None and hasattr(instance, "teardown_method"):
                 instance.teardown_method(func)
@@ -587,9 +610,23 @@ def _run_unittest(test):
     return {"outcome": outcome, "message": message}
 
 
+ASYNC_UNSUPPORTED = (
+    "async tests are not supported in the Python sandbox (asyncio has no event loop "
+    "there); write the test and the code it calls as plain functions"
+)
+
+
+def _is_async_unittest(test):
+    cls = test["cls"]
+    method = getattr(cls, test["method"], None)
+    return issubclass(cls, unittest.IsolatedAsyncioTestCase) or inspect.iscoroutinefunction(method)
+
+
 def run_one(test_id):
     """Runs one collected test and returns its outcome."""
     test = _state["tests"][test_id]
+    if test["kind"] == "unittest" and _is_async_unittest(test):
+        return json.dumps({"outcome": "failed", "message": ASYNC_UNSUPPORTED})
     teardown_errors = _end_module_scope(test["file"])
     if test["kind"] == "unittest":
         result = _run_unittest(test)

@@ -22,6 +22,7 @@
  * @module
  */
 
+import { python } from "../../../languages/python.ts";
 import type { TestReport } from "../sandbox.ts";
 import { checkFiles } from "./files.ts";
 import { PythonSandboxPool, type PythonSandboxPoolOptions } from "./pool.ts";
@@ -35,6 +36,7 @@ export {
   type PythonSandboxPoolOptions,
 } from "./pool.ts";
 export { SandboxFileError } from "./files.ts";
+export { LazyPythonPool } from "./lazy.ts";
 export type { SandboxFile } from "./protocol.ts";
 
 /** Options of {@linkcode runPythonTests}. */
@@ -57,6 +59,8 @@ export interface RunPythonTestsOptions {
    * confine the process.
    */
   pythonGuard?: boolean;
+  /** Test files among `files`. Default: those the Python test-file rule picks (`test_*.py`, `*_test.py`). */
+  testFiles?: readonly string[];
 }
 
 /**
@@ -84,6 +88,9 @@ export async function runPythonTests(
       const outcome = await process.run({
         type: "job",
         files: list,
+        testFiles: options.testFiles
+          ? options.testFiles.map((f) => f.replace(/^\.\//, ""))
+          : list.map((f) => f.path).filter(python.isTestFile),
         maxTests,
         maxOutputChars,
         guard: options.pythonGuard ?? true,

@@ -30,6 +30,8 @@ export interface BootMessage {
 export interface JobMessage {
   type: "job";
   files: SandboxFile[];
+  /** The test files among `files`, chosen by the language's test-file rule (actors/languages/python.ts). */
+  testFiles: string[];
   /** Most tests collected; more is a failed run. */
   maxTests: number;
   /** Most characters of output the child sends. */

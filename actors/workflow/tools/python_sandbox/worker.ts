@@ -177,7 +177,12 @@ async function main(): Promise<void> {
   try {
     const collected = JSON.parse(
       runner.collect(
-        JSON.stringify({ paths, maxTests: job.maxTests, guard: job.guard }),
+        JSON.stringify({
+          paths,
+          testFiles: job.testFiles,
+          maxTests: job.maxTests,
+          guard: job.guard,
+        }),
       ),
     );
     flush();

@@ -1,7 +1,8 @@
 /**
  * A corpus of model answers in the shapes real coder models write them
  * (qwen2.5-coder, deepseek-coder, codellama, llama3, qwen3 and deepseek-r1
- * with `<think>`), good and broken, TypeScript and JavaScript. Each entry
+ * with `<think>`), good and broken, TypeScript and JavaScript (Python
+ * answers are in ./python_replies.ts). Each entry
  * says which files the parser must find (or which named reason it must
  * give) and whether its code can run in the sandbox now (`node:assert`,
  * plain Deno.test) or needs the sandbox's std mapping (`jsr:@std/...`).
@@ -15,7 +16,7 @@ export interface CorpusEntry {
   readonly id: string;
   /** The model family whose habits it follows. */
   readonly model: string;
-  readonly language: "typescript" | "javascript";
+  readonly language: "typescript" | "javascript" | "python";
   readonly reply: string;
   /** Files and kinds the parser must return, or the reason it must give. */
   readonly expect:

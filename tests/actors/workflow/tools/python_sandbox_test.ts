@@ -1,5 +1,6 @@
 import { assert } from "../../../deps.ts";
 import {
+  LazyPythonPool,
   PythonSandboxPool,
   runPythonTests,
   type RunPythonTestsOptions,
@@ -455,4 +456,67 @@ Deno.test("without a pool a cold process runs the suite", async () => {
   }, { timeoutMs: 30_000, poolOptions: { startTimeoutMs: 120_000 } });
   assert.equal(report.status, "passed", JSON.stringify(report, null, 1));
   assert.equal(report.passed, 1);
+});
+
+Deno.test("failed asserts are explained without running method calls twice; the parent picks the test files; async tests fail", async () => {
+  await using pool = new LazyPythonPool({ size: 1, startTimeoutMs: 120_000 });
+  const report = await runPythonTests({
+    "stack.py":
+      "class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n    def pop(self):\n        return self.items.pop(0)\n",
+    "calc.py": CALC,
+    "test_stack.py": `from stack import Stack
+from calc import add
+
+def test_pop():
+    s = Stack()
+    s.push(1)
+    s.push(2)
+    assert s.pop() == 2
+
+def test_add():
+    assert add(1, 1) == 3
+`,
+    "check_extra.py": "def test_not_collected():\n    assert False\n",
+  }, { pool: pool.get(), timeoutMs: 30_000 });
+  assert.equal(report.failed, 2, JSON.stringify(report, null, 1));
+  const byName = Object.fromEntries(
+    report.failures.map((f) => [f.name, f.message]),
+  );
+  const pop = Object.entries(byName).find(([n]) => n.includes("test_pop"));
+  const add = Object.entries(byName).find(([n]) => n.includes("test_add"));
+  // Evaluating `s.pop()` again would pop 2 and claim "assert 2 == 2".
+  assert.match(pop?.[1] ?? "", /assert s\.pop\(\) == 2/);
+  assert.doesNotMatch(pop?.[1] ?? "", /assert 2 == 2/);
+  // A plain function call is evaluated again to show the value.
+  assert.match(add?.[1] ?? "", /assert 2 == 3/);
+  assert.deepEqual(report.testFiles, ["test_stack.py"]);
+
+  const chosen = await runPythonTests({
+    "test_a.py": "def test_a():\n    assert False\n",
+    "check_b.py": "def test_b():\n    assert True\n",
+  }, { pool: pool.get(), timeoutMs: 30_000, testFiles: ["check_b.py"] });
+  assert.equal(chosen.status, "passed", JSON.stringify(chosen, null, 1));
+  assert.equal(chosen.passed, 1);
+  assert.deepEqual(chosen.testFiles, ["check_b.py"]);
+
+  // Async tests never awaited would pass without running their asserts.
+  const asyncTests = await runPythonTests({
+    "test_async.py": `import asyncio
+import unittest
+
+async def test_pytest_style():
+    assert False
+
+class T(unittest.IsolatedAsyncioTestCase):
+    async def test_unittest_style(self):
+        await asyncio.sleep(0)
+        self.assertTrue(False)
+`,
+  }, { pool: pool.get(), timeoutMs: 30_000 });
+  assert.equal(asyncTests.status, "failed", JSON.stringify(asyncTests));
+  assert.equal(asyncTests.passed, 0);
+  assert.equal(asyncTests.failed, 2);
+  for (const failure of asyncTests.failures) {
+    assert.match(failure.message, /^async tests are not supported/);
+  }
 });

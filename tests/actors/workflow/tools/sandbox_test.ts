@@ -271,7 +271,7 @@ Deno.test("languages other than TypeScript and JavaScript are refused", async ()
   );
   assert.ok(error instanceof UnsupportedLanguageError);
   assert.equal(error.language, "python");
-  assert.match(error.message, /only TypeScript and JavaScript/);
+  assert.match(error.message, /runs TypeScript and JavaScript/);
 });
 
 Deno.test("an aborted run kills the child and rejects with the reason", async () => {
