@@ -126,7 +126,6 @@ export function startMeter(options: MeterOptions): Promise<Meter> {
           method: req.method,
           headers,
           ...(body === undefined ? {} : { body }),
-          signal: req.signal,
         },
       );
     } catch (error) {
