@@ -31,7 +31,13 @@ export {
   runHiddenTests,
   type SourceFile,
 } from "./hidden.ts";
-export { type EvalProgress, runEval, type RunEvalOptions } from "./runner.ts";
+export {
+  type EvalProgress,
+  evalStarter,
+  matchesAnyTask,
+  runEval,
+  type RunEvalOptions,
+} from "./runner.ts";
 export {
   markdownReport,
   median,

@@ -27,7 +27,12 @@ import type {
   TaskResult,
 } from "./result.ts";
 import { summarize } from "./report.ts";
-import { buildRequirements, type EvalTask } from "./task.ts";
+import {
+  buildRequirements,
+  type EvalTask,
+  loadTasks,
+  taskFilter,
+} from "./task.ts";
 
 /** A progress tick: one task of one model finished. */
 export interface EvalProgress {
@@ -342,4 +347,26 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
     summaries,
     results,
   };
+}
+
+/**
+ * What `POST /v1/admin/evals` runs on a node: the task set (filtered by the
+ * settings' pattern) through `runEval` with the node's configuration.
+ */
+export function evalStarter(
+  config: Config,
+): (
+  settings: EvalSettings,
+  onProgress: (progress: EvalProgress) => void,
+) => Promise<EvalReport> {
+  return async (settings, onProgress) => {
+    const tasks = await loadTasks({ filter: taskFilter(settings.tasks) });
+    if (tasks.length === 0) throw new Error("no task matches the pattern");
+    return await runEval({ config, tasks, settings, onProgress });
+  };
+}
+
+/** Whether a `--tasks` pattern matches at least one task of the set. */
+export async function matchesAnyTask(pattern: string): Promise<boolean> {
+  return (await loadTasks({ filter: taskFilter(pattern) })).length > 0;
 }

@@ -134,9 +134,10 @@ Deno.test("migrations", async (t) => {
       const lines: string[] = [];
       const write = (l: string) => lines.push(l);
       assert.equal(await migrateCommand(db, ["status"], write), 0);
-      assert.match(lines.at(-3)!, /^applied {2}0001_initial {2}\d{4}-/);
-      assert.match(lines.at(-2)!, /^applied {2}0002_auth_changes {2}\d{4}-/);
-      assert.match(lines.at(-1)!, /^applied {2}0003_actor_transport {2}\d{4}-/);
+      assert.match(lines.at(-4)!, /^applied {2}0001_initial {2}\d{4}-/);
+      assert.match(lines.at(-3)!, /^applied {2}0002_auth_changes {2}\d{4}-/);
+      assert.match(lines.at(-2)!, /^applied {2}0003_actor_transport {2}\d{4}-/);
+      assert.match(lines.at(-1)!, /^applied {2}0005_evals {2}\d{4}-/);
       assert.equal(await migrateCommand(db, ["up"], write), 0);
       assert.equal(lines.at(-1), "schema is up to date");
       assert.equal(await migrateCommand(db, ["down", "zero"], write), 2);
@@ -144,16 +145,18 @@ Deno.test("migrations", async (t) => {
       assert.equal(await migrateCommand(db, ["down", "all"], write), 0);
       assert.equal(lines.at(-1), "reverted 0001_initial");
       assert.equal(await migrateCommand(db, ["status"], write), 0);
-      assert.deepEqual(lines.slice(-3), [
+      assert.deepEqual(lines.slice(-4), [
         "pending  0001_initial",
         "pending  0002_auth_changes",
         "pending  0003_actor_transport",
+        "pending  0005_evals",
       ]);
       assert.equal(await migrateCommand(db, [], write), 0);
-      assert.deepEqual(lines.slice(-3), [
+      assert.deepEqual(lines.slice(-4), [
         "applied  0001_initial",
         "applied  0002_auth_changes",
         "applied  0003_actor_transport",
+        "applied  0005_evals",
       ]);
     },
   );
