@@ -106,6 +106,7 @@ Deno.test("migrations", async (t) => {
         "builds.user_id": "CASCADE",
         "code_analyses.build_id": "CASCADE",
         "code_analyses.user_id": "CASCADE",
+        "evals.created_by": "SET NULL",
         "memories.user_id": "CASCADE",
         "telegram_link_codes.user_id": "CASCADE",
         "telegram_users.user_id": "SET NULL",
