@@ -88,11 +88,18 @@ export function startMeter(options: MeterOptions): Promise<Meter> {
     }
     return usage;
   };
-  const attribute = (body: string): string | undefined => {
+  // The prompt opens with "Requirements:\n<the task's text>"; retrieved
+  // context later in it may quote other tasks, so the opening wins.
+  const attribute = (prompt: string): string | undefined => {
     for (const [key, marker] of options.markers) {
-      if (body.includes(marker)) return key;
+      if (prompt.includes(`Requirements:\n${marker}`)) return key;
     }
-    return undefined;
+    let best: { key: string; at: number } | undefined;
+    for (const [key, marker] of options.markers) {
+      const at = prompt.indexOf(marker);
+      if (at !== -1 && (!best || at < best.at)) best = { key, at };
+    }
+    return best?.key;
   };
 
   async function handle(req: Request): Promise<Response> {

@@ -85,7 +85,15 @@ export function evalModel(
       return { content: PLAN };
     }
     const prompt = lastUser(request);
-    const answer = answers.find((a) => prompt.includes(`\`${a.module}\``));
+    // The task's own text comes first; retrieved context after it may
+    // quote other modules.
+    const start = Math.max(0, prompt.indexOf("Requirements:\n"));
+    let answer: EvalAnswer | undefined;
+    let first = Infinity;
+    for (const a of answers) {
+      const at = prompt.indexOf(`\`${a.module}\``, start);
+      if (at !== -1 && at < first) [answer, first] = [a, at];
+    }
     if (!answer) return { content: "I am not sure what to write here." };
     return { content: code(answer) };
   };
