@@ -32,7 +32,9 @@ Deno.test("an eval through the whole platform reports the known share, fails sha
     settings: {
       models: ["qwen2.5-coder:7b", "absent-model:1b"],
       attempts: 2,
-      concurrency: 4,
+      // Two at a time: later builds' prompts carry retrieved context from
+      // earlier ones, which must not confuse whose task a prompt is.
+      concurrency: 2,
     },
     pollMs: 50,
     onProgress: (p) => ticks.push(p.done),
