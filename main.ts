@@ -9,6 +9,7 @@ import { type Config, ConfigError, readConfig } from "./config.ts";
 import type { Command } from "./cli/_context.ts";
 import { runInNode } from "./cli/_node.ts";
 import { build, builds } from "./cli/builds.ts";
+import { evalCommand } from "./cli/eval.ts";
 import { health } from "./cli/health.ts";
 import { dataCommands, runCommand } from "./cli/mod.ts";
 import { inspectDataDir } from "./storage/data_dir_lock.ts";
@@ -46,6 +47,7 @@ export const commands: Record<string, Command> = {
   build,
   builds,
   health,
+  eval: evalCommand,
 };
 
 /**

@@ -52,6 +52,8 @@ import {
   writeProbe,
 } from "./http/probes.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
+import { evalRoutes } from "./http/routes/evals.ts";
+import { evalStarter, matchesAnyTask } from "./eval/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
 import { reconcileKvEpoch } from "./runtime/kv_epoch.ts";
 import { PgTransport } from "./storage/pg_transport.ts";
@@ -376,16 +378,25 @@ export async function startPlatform(
             ]
             : []),
         ],
-        routes: domainRoutes({
-          db,
-          actors,
-          vector,
-          events: hub,
-          models: createModelCatalog({ list: () => model.listModels() }),
-          onAuthChange: keyCache.invalidate,
-          defaultDailyQuota: config.DEFAULT_DAILY_QUOTA,
-          maxApiKeysPerUser: config.MAX_API_KEYS_PER_USER,
-        }),
+        routes: [
+          ...domainRoutes({
+            db,
+            actors,
+            vector,
+            events: hub,
+            models: createModelCatalog({ list: () => model.listModels() }),
+            onAuthChange: keyCache.invalidate,
+            defaultDailyQuota: config.DEFAULT_DAILY_QUOTA,
+            maxApiKeysPerUser: config.MAX_API_KEYS_PER_USER,
+          }),
+          evalRoutes({
+            db,
+            run: evalStarter(config),
+            defaultModel: config.OLLAMA_MODEL,
+            defaultAttempts: config.BUILD_TEST_RETRIES + 1,
+            matchesAnyTask,
+          }),
+        ],
       });
       if (bot?.webhookHandler && bot.webhookPath) {
         app.post(bot.webhookPath, bot.webhookHandler);

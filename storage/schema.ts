@@ -288,6 +288,22 @@ export interface DeadLettersTable {
   created_at: CreatedAt;
 }
 
+/** evals: eval harness runs started through the API (eval/). */
+export interface EvalsTable {
+  id: Generated<string>;
+  created_by: string | null;
+  status: ColumnType<EvalStatus, EvalStatus | undefined, EvalStatus>;
+  settings: JsonColumn;
+  progress: NullableJsonColumn;
+  report: NullableJsonColumn;
+  error: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+  finished_at: NullableTimestamp;
+}
+
+/** Status of an eval run. */
+export type EvalStatus = "running" | "succeeded" | "failed";
+
 /** The whole schema, as Kysely sees it. */
 export interface Schema {
   users: UsersTable;
@@ -306,6 +322,7 @@ export interface Schema {
   actor_messages: ActorMessagesTable;
   actor_reminders: ActorRemindersTable;
   actor_replies: ActorRepliesTable;
+  evals: EvalsTable;
 }
 
 /** A Kysely instance (or transaction) over {@link Schema}. */
@@ -338,6 +355,7 @@ export type NewBuildRow = Insertable<BuildsTable>;
 
 /** Every table, children before parents (a safe order for TRUNCATE/DROP). */
 export const TABLES: readonly (keyof Schema)[] = [
+  "evals",
   "build_events",
   "code_analyses",
   "vector_memories",

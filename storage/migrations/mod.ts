@@ -11,6 +11,7 @@ import * as m0001 from "./0001_initial.ts";
 import * as m0002 from "./0002_auth_changes.ts";
 import * as m0003 from "./0003_actor_transport.ts";
 import * as m0004 from "./0004_build_model.ts";
+import * as m0005 from "./0005_evals.ts";
 
 /** Name -> migration, names sorting in the order they must run. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -18,6 +19,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0002_auth_changes": m0002,
   "0003_actor_transport": m0003,
   "0004_build_model": m0004,
+  "0005_evals": m0005,
 };
 
 /**

@@ -106,6 +106,7 @@ Deno.test("migrations", async (t) => {
         "builds.user_id": "CASCADE",
         "code_analyses.build_id": "CASCADE",
         "code_analyses.user_id": "CASCADE",
+        "evals.created_by": "SET NULL",
         "memories.user_id": "CASCADE",
         "telegram_link_codes.user_id": "CASCADE",
         "telegram_users.user_id": "SET NULL",
@@ -134,10 +135,11 @@ Deno.test("migrations", async (t) => {
       const lines: string[] = [];
       const write = (l: string) => lines.push(l);
       assert.equal(await migrateCommand(db, ["status"], write), 0);
-      assert.match(lines.at(-4)!, /^applied {2}0001_initial {2}\d{4}-/);
-      assert.match(lines.at(-3)!, /^applied {2}0002_auth_changes {2}\d{4}-/);
-      assert.match(lines.at(-2)!, /^applied {2}0003_actor_transport {2}\d{4}-/);
-      assert.match(lines.at(-1)!, /^applied {2}0004_build_model {2}\d{4}-/);
+      assert.match(lines.at(-5)!, /^applied {2}0001_initial {2}\d{4}-/);
+      assert.match(lines.at(-4)!, /^applied {2}0002_auth_changes {2}\d{4}-/);
+      assert.match(lines.at(-3)!, /^applied {2}0003_actor_transport {2}\d{4}-/);
+      assert.match(lines.at(-2)!, /^applied {2}0004_build_model {2}\d{4}-/);
+      assert.match(lines.at(-1)!, /^applied {2}0005_evals {2}\d{4}-/);
       assert.equal(await migrateCommand(db, ["up"], write), 0);
       assert.equal(lines.at(-1), "schema is up to date");
       assert.equal(await migrateCommand(db, ["down", "zero"], write), 2);
@@ -145,18 +147,20 @@ Deno.test("migrations", async (t) => {
       assert.equal(await migrateCommand(db, ["down", "all"], write), 0);
       assert.equal(lines.at(-1), "reverted 0001_initial");
       assert.equal(await migrateCommand(db, ["status"], write), 0);
-      assert.deepEqual(lines.slice(-4), [
+      assert.deepEqual(lines.slice(-5), [
         "pending  0001_initial",
         "pending  0002_auth_changes",
         "pending  0003_actor_transport",
         "pending  0004_build_model",
+        "pending  0005_evals",
       ]);
       assert.equal(await migrateCommand(db, [], write), 0);
-      assert.deepEqual(lines.slice(-4), [
+      assert.deepEqual(lines.slice(-5), [
         "applied  0001_initial",
         "applied  0002_auth_changes",
         "applied  0003_actor_transport",
         "applied  0004_build_model",
+        "applied  0005_evals",
       ]);
     },
   );
