@@ -44,10 +44,13 @@ import { jsonLogger, type Logger } from "./http/middleware/logger.ts";
 import { OPERATOR_PATH, operatorRoute } from "./http/operator.ts";
 import { databaseProbe, healthProbe, kvProbe } from "./http/probes.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
+import { adminOpsRoutes, localClusterNode } from "./http/routes/admin_ops.ts";
+import { loadSessionSecret, ollamaModels, webConsole } from "./web/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
 import { reconcileKvEpoch } from "./runtime/kv_epoch.ts";
 import { PgTransport } from "./storage/pg_transport.ts";
 import { FencedStateStore } from "./storage/pg_fenced_store.ts";
+import type { Message } from "./runtime/actor.ts";
 import { ActorSystem, type ActorSystemOptions } from "./runtime/system.ts";
 import {
   chromaClient,
@@ -333,8 +336,24 @@ export async function startPlatform(
           onAuthChange: keyCache.invalidate,
           defaultDailyQuota: config.DEFAULT_DAILY_QUOTA,
           maxApiKeysPerUser: config.MAX_API_KEYS_PER_USER,
-        }),
+        }).concat(adminOpsRoutes({
+          db,
+          redeliver: (kind, id, message) =>
+            actors.ref(kind, id).tell(message as Message),
+          cluster: () => [
+            localClusterNode(actors.nodeId, actors, metrics.tracking),
+          ],
+        })),
       });
+      // The web console at `/`, reading and writing through the API above.
+      app.route(
+        "/",
+        await webConsole({
+          api: (request, env) => app.fetch(request, env),
+          secret: await loadSessionSecret(config.DATA_DIR),
+          models: ollamaModels(config.OLLAMA_HOST),
+        }),
+      );
       if (bot?.webhookHandler && bot.webhookPath) {
         app.post(bot.webhookPath, bot.webhookHandler);
       }
