@@ -61,7 +61,7 @@ export const BUILD_JS = `(() => {
   let done = false;
   const es = new EventSource("/builds/" + id + "/events");
   const on = (type, fn) => es.addEventListener(type, (e) => { const ev = JSON.parse(e.data); fn(ev, ev.data || {}); seen.push({ seq: ev.seq, type: ev.type, createdAt: ev.createdAt, shownAt: Date.now() }); });
-  es.addEventListener("open", () => { notice.hidden = true; });
+  es.addEventListener("open", () => { notice.hidden = true; window.__troupeOpenAt ??= Date.now(); });
   es.addEventListener("error", () => {
     if (done) return;
     notice.hidden = false;

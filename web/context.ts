@@ -61,7 +61,7 @@ function wantsHtml(c: Context): boolean {
   return c.req.method === "GET" &&
     !(c.req.header("Accept") ?? "").includes("text/event-stream") &&
     !c.req.path.endsWith("/status") && !c.req.path.endsWith("/archive") &&
-    !c.req.path.endsWith("/results");
+    !c.req.path.endsWith("/results") && !c.req.path.endsWith("/events");
 }
 
 function toSignIn(c: Context, reason?: string): Response {

@@ -4,11 +4,17 @@
  *
  * @module
  */
+// @ts-types="./_hljs_core.d.ts"
 import hljs from "highlight.js/lib/core";
+// @ts-types="./_hljs_language.d.ts"
 import javascript from "highlight.js/lib/languages/javascript";
+// @ts-types="./_hljs_language.d.ts"
 import json from "highlight.js/lib/languages/json";
+// @ts-types="./_hljs_language.d.ts"
 import markdown from "highlight.js/lib/languages/markdown";
+// @ts-types="./_hljs_language.d.ts"
 import python from "highlight.js/lib/languages/python";
+// @ts-types="./_hljs_language.d.ts"
 import typescript from "highlight.js/lib/languages/typescript";
 
 hljs.registerLanguage("typescript", typescript);

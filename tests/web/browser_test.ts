@@ -73,11 +73,11 @@ Deno.test({
       const navigations: string[] = [];
       page.on("framenavigated", (f) => navigations.push(f.url()));
       await page.waitForFunction(
-        () => document.getElementById("status")?.dataset.status === "succeeded",
+        `document.getElementById("status")?.dataset.status === "succeeded"`,
         { timeout: 60_000 },
       );
       await page.waitForFunction(
-        () => document.getElementById("build")?.dataset.results === "loaded",
+        `document.getElementById("build")?.dataset.results === "loaded"`,
       );
       assert.deepEqual(navigations, [], "no reload");
       const timeline = await page.$$eval(
@@ -131,13 +131,11 @@ Deno.test({
         "calc_test.ts",
       );
       assert.ok(await page.$(".code .hljs-keyword"), "highlighted");
-      const color = await page.$eval(
-        ".code .hljs-string",
-        (e) => getComputedStyle(e).color,
+      const color = await page.evaluate(
+        `getComputedStyle(document.querySelector(".code .hljs-string")).color`,
       );
-      const plain = await page.$eval(
-        ".code ol",
-        (e) => getComputedStyle(e).color,
+      const plain = await page.evaluate(
+        `getComputedStyle(document.querySelector(".code ol")).color`,
       );
       assert.notEqual(color, plain, "strings are coloured");
 

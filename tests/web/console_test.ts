@@ -9,6 +9,8 @@ import { getBuild, updateBuild } from "../../storage/builds.ts";
 import { saveCodeAnalysis } from "../../storage/code_analyses.ts";
 import { getDeadLetter, insertDeadLetter } from "../../storage/dead_letters.ts";
 import { read, until } from "../http/routes/_setup.ts";
+import { makeBuild } from "../storage/_db.ts";
+import { appendBuildEvents } from "../../storage/build_events.ts";
 import { json } from "../http/_app.ts";
 import { Browser } from "./_client.ts";
 import { openWebFixture } from "./_fixture.ts";
@@ -449,6 +451,31 @@ Deno.test("web console", async (t) => {
         await app.request("/v1/admin/cluster", { headers: admin.auth }),
       );
       assert.equal(figures.body.nodes[0].self, true);
+    },
+  );
+
+  await t.step(
+    "the page's event stream is the API's, resuming after Last-Event-ID",
+    async () => {
+      const b = new Browser(app);
+      await b.signIn(bob.token);
+      const build = await makeBuild(f.db, bob.user.id);
+      await appendBuildEvents(f.db, build.id, [
+        { type: "status", data: { from: "queued", to: "analyzing" } },
+        { type: "tokens", data: { node: "generate", count: 3, tail: "abc" } },
+        { type: "status", data: { from: "analyzing", to: "failed" } },
+      ]);
+      await updateBuild(f.db, build.id, { status: "failed" });
+      const res = await b.go(`/builds/${build.id}/events`, {
+        headers: { Accept: "text/event-stream", "Last-Event-ID": "1" },
+      });
+      assert.equal(res.status, 200);
+      assert.match(res.res.headers.get("Content-Type")!, /text\/event-stream/);
+      const ids = [...res.text.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]);
+      assert.deepEqual(ids, ["2", "3"]);
+      assert.match(res.text, /event: end\ndata: \{"status":"failed"\}/);
+      const theirs = await new Browser(app).go(`/builds/${build.id}/events`);
+      assert.equal(theirs.status, 401, "no session, no stream");
     },
   );
 
