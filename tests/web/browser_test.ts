@@ -34,6 +34,24 @@ async function shoot(page: Page, name: string) {
       fullPage: true,
     });
   }
+  // The dark theme follows the system's preference.
+  await page.emulateMediaFeatures([
+    { name: "prefers-color-scheme", value: "dark" },
+  ]);
+  const dark = await page.evaluate(
+    `getComputedStyle(document.body).backgroundColor`,
+  );
+  await page.screenshot({
+    path: `${SHOTS}${name}-1280-dark.png`,
+    fullPage: true,
+  });
+  await page.emulateMediaFeatures([
+    { name: "prefers-color-scheme", value: "light" },
+  ]);
+  const light = await page.evaluate(
+    `getComputedStyle(document.body).backgroundColor`,
+  );
+  assert.notEqual(dark, light, "a dark theme under prefers-color-scheme: dark");
 }
 
 Deno.test({

@@ -491,6 +491,16 @@ Deno.test("web console", async (t) => {
       assert.match(res.headers.get("Content-Type")!, new RegExp(type!));
       await res.body?.cancel();
     }
+    const doc = await (await app.request("/openapi.json")).json();
+    assert.ok(doc.paths["/v1/builds/{id}/archive"]?.get, "archive documented");
+    assert.ok(
+      doc.paths["/v1/builds/{id}/archive"].get.responses["200"].content[
+        "application/zip"
+      ],
+    );
+    assert.ok(doc.paths["/v1/admin/dead-letters/{id}/retry"]?.post);
+    assert.ok(doc.paths["/v1/admin/dead-letters/{id}"]?.delete);
+    assert.ok(doc.paths["/v1/admin/cluster"]?.get);
     const api = await app.request("/v1/me", { headers: bob.auth });
     assert.equal(
       api.headers.get("Content-Security-Policy"),
