@@ -104,3 +104,54 @@ export async function launchBrowser(): Promise<Browser> {
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
   });
 }
+
+/** A TCP relay in front of the node whose connections a test can cut. */
+export interface Relay extends Disposable {
+  /** The node's URL through the relay (same host, so the same cookies). */
+  readonly url: string;
+  /** Closes every open connection (an event stream drops); keeps listening. */
+  cut(): void;
+}
+
+/**
+ * Relays `127.0.0.1:<port>` to the node at `target`, so a test can drop the
+ * browser's connections the way a flaky network or a restarted proxy does.
+ */
+export function startRelay(target: string): Relay {
+  const to = new URL(target);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  const close = (c: Deno.Conn) => {
+    open.delete(c);
+    try {
+      c.close();
+    } catch { /* already closed */ }
+  };
+  (async () => {
+    for await (const conn of listener) {
+      const upstream = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: Number(to.port),
+      });
+      open.add(conn);
+      open.add(upstream);
+      Promise.allSettled([
+        conn.readable.pipeTo(upstream.writable),
+        upstream.readable.pipeTo(conn.writable),
+      ]).then(() => {
+        close(conn);
+        close(upstream);
+      });
+    }
+  })().catch(() => {});
+  return {
+    url: `http://${to.hostname}:${listener.addr.port}`,
+    cut() {
+      for (const c of [...open]) close(c);
+    },
+    [Symbol.dispose]() {
+      listener.close();
+      for (const c of [...open]) close(c);
+    },
+  };
+}

@@ -6,7 +6,12 @@
 import { unzipSync } from "fflate";
 import type { Page } from "puppeteer-core";
 import { assert } from "../deps.ts";
-import { hasChromium, launchBrowser, startNode } from "./_browser.ts";
+import {
+  hasChromium,
+  launchBrowser,
+  startNode,
+  startRelay,
+} from "./_browser.ts";
 
 const SHOTS = new URL("./screenshots/", import.meta.url).pathname;
 const chromium = hasChromium();
@@ -63,7 +68,8 @@ Deno.test({
   fn: async () => {
     await Deno.mkdir(SHOTS, { recursive: true });
     const downloads = await Deno.makeTempDir({ prefix: "troupe-dl-" });
-    await using node = await startNode();
+    await using node = await startNode(40);
+    using relay = startRelay(node.url);
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
@@ -72,7 +78,8 @@ Deno.test({
       assert.equal(new URL(page.url()).pathname, "/");
 
       // Create a build from the form.
-      await page.goto(`${node.url}/builds/new`);
+      // Through a relay whose connections the test can cut.
+      await page.goto(`${relay.url}/builds/new`);
       await page.type("#project", "calc");
       await page.select("#language", "typescript");
       await page.type(
@@ -87,9 +94,19 @@ Deno.test({
       assert.match(buildUrl, /\/builds\/[0-9a-f-]{36}$/);
       const buildId = buildUrl.split("/").pop()!;
 
-      // The page reaches "succeeded" without a reload, and the results come in.
+      // The page reaches "succeeded" without a reload, and the results come in,
+      // even when the event stream drops on the way: it says so and resumes.
       const navigations: string[] = [];
       page.on("framenavigated", (f) => navigations.push(f.url()));
+      await page.waitForFunction(`window.__troupeOpenAt !== undefined`);
+      relay.cut();
+      await page.waitForSelector("#stream-notice:not([hidden])", {
+        timeout: 10_000,
+      });
+      assert.match(
+        await page.$eval("#stream-notice", (n) => n.textContent ?? ""),
+        /reconnecting/,
+      );
       await page.waitForFunction(
         `document.getElementById("status")?.dataset.status === "succeeded"`,
         { timeout: 60_000 },
@@ -98,6 +115,11 @@ Deno.test({
         `document.getElementById("build")?.dataset.results === "loaded"`,
       );
       assert.deepEqual(navigations, [], "no reload");
+      assert.equal(
+        await page.$eval("#stream-notice", (n) => n.hidden),
+        true,
+        "the notice goes once the stream is back",
+      );
       const timeline = await page.$$eval(
         "#timeline li",
         (li) => li.map((x) => x.textContent),
@@ -105,6 +127,11 @@ Deno.test({
       assert.ok(
         timeline.some((t) => t?.includes("→ succeeded")),
         timeline.join("\n"),
+      );
+      assert.equal(
+        timeline.filter((t) => t?.includes("→ succeeded")).length,
+        1,
+        `no event twice after the reconnect: ${timeline.join("\n")}`,
       );
       assert.ok(
         timeline.some((t) => t?.includes("planning → generating")),
