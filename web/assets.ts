@@ -99,8 +99,8 @@ export const LIST_JS = `(() => {
         for (const b of badges) { const s = statuses[b.dataset.liveBuild]; if (s) { b.textContent = s; b.dataset.status = s; } }
       }
     } catch { /* offline for a moment: try again */ }
-    setTimeout(tick, 2000);
+    setTimeout(tick, 3000);
   };
-  setTimeout(tick, 2000);
+  setTimeout(tick, 3000);
 })();
 `;
