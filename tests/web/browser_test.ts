@@ -80,6 +80,15 @@ Deno.test({
       // Create a build from the form.
       // Through a relay whose connections the test can cut.
       await page.goto(`${relay.url}/builds/new`);
+      // Keyboard: Tab from the top of the page reaches the form's first field.
+      let focused = "";
+      for (let i = 0; i < 12 && focused !== "project"; i++) {
+        await page.keyboard.press("Tab");
+        focused = String(
+          await page.evaluate(`document.activeElement?.id ?? ""`),
+        );
+      }
+      assert.equal(focused, "project", "the form is reachable by keyboard");
       await page.type("#project", "calc");
       await page.select("#language", "typescript");
       await page.type(
@@ -231,6 +240,34 @@ Deno.test({
       });
       assert.equal(csrf.status, 403);
       assert.match(csrf.text, /security token/);
+
+      // Live badges: a build started elsewhere turns "succeeded" on the open list.
+      const started = await (await fetch(`${node.url}/v1/builds`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${node.adminKey}`,
+          "Content-Type": "application/json",
+        },
+        body: JSON.stringify({
+          project: "calc-2",
+          language: "typescript",
+          requirements: "Add two numbers, with tests.",
+        }),
+      })).json();
+      await page.goto(`${node.url}/`);
+      const listed = page.url();
+      assert.notEqual(
+        await page.$eval(
+          `[data-live-build="${started.id}"]`,
+          (b) => b.getAttribute("data-status"),
+        ),
+        "succeeded",
+      );
+      await page.waitForFunction(
+        `document.querySelector('[data-live-build="${started.id}"]')?.dataset.status === "succeeded"`,
+        { timeout: 60_000 },
+      );
+      assert.equal(page.url(), listed, "no reload");
 
       // A second user: 404 on the first one's build, 403 on admin pages.
       const made = await (await fetch(`${node.url}/v1/admin/users`, {
