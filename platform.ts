@@ -54,10 +54,13 @@ import {
 import { domainRoutes } from "./http/routes/mod.ts";
 import { evalRoutes } from "./http/routes/evals.ts";
 import { evalStarter, matchesAnyTask } from "./eval/mod.ts";
+import { adminOpsRoutes, localClusterNode } from "./http/routes/admin_ops.ts";
+import { loadSessionSecret, ollamaModels, webConsole } from "./web/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
 import { reconcileKvEpoch } from "./runtime/kv_epoch.ts";
 import { PgTransport } from "./storage/pg_transport.ts";
 import { FencedStateStore } from "./storage/pg_fenced_store.ts";
+import type { Message } from "./runtime/actor.ts";
 import { ActorSystem, type ActorSystemOptions } from "./runtime/system.ts";
 import {
   chromaClient,
@@ -396,8 +399,25 @@ export async function startPlatform(
             defaultAttempts: config.BUILD_TEST_RETRIES + 1,
             matchesAnyTask,
           }),
+          adminOpsRoutes({
+            db,
+            redeliver: (kind, id, message) =>
+              actors.ref(kind, id).tell(message as Message),
+            cluster: () => [
+              localClusterNode(actors.nodeId, actors, metrics.tracking),
+            ],
+          }),
         ],
       });
+      // The web console at `/`, reading and writing through the API above.
+      app.route(
+        "/",
+        await webConsole({
+          api: (request, env) => app.fetch(request, env),
+          secret: await loadSessionSecret(config.DATA_DIR),
+          models: ollamaModels(config.OLLAMA_HOST),
+        }),
+      );
       if (bot?.webhookHandler && bot.webhookPath) {
         app.post(bot.webhookPath, bot.webhookHandler);
       }

@@ -22,6 +22,7 @@ import { type DomainDeps, resolveDeps } from "./_shared.ts";
 import { adminRoutes } from "./admin.ts";
 import { apiKeyRoutes } from "./api_keys.ts";
 import { buildEventRoutes } from "./build_events.ts";
+import { buildArchiveRoutes } from "./build_archive.ts";
 import { buildRoutes } from "./builds.ts";
 import { documentRoutes } from "./documents.ts";
 import { memoryRoutes } from "./memories.ts";
@@ -43,6 +44,7 @@ export function domainRoutes(deps: DomainDeps): RouteModule[] {
     (app) => adminRoutes(app, resolved),
     (app) => buildRoutes(app, resolved),
     (app) => buildEventRoutes(app, resolved),
+    (app) => buildArchiveRoutes(app, resolved),
     (app) => searchRoutes(app, resolved),
     (app) => documentRoutes(app, resolved),
     (app) => memoryRoutes(app, resolved),
