@@ -195,7 +195,7 @@ export function finishDocument<T extends object>(
             description: standard.description,
             content: { "application/json": { schema: ERROR_REF } },
           };
-        } else if (status === "503" || status === "400") {
+        } else if (["400", "422", "503"].includes(status)) {
           // A route's own 503 (a dependency of its own) or 400: the shared
           // causes can happen too.
           existing.description =

@@ -183,21 +183,14 @@ const params = z.object({
   id: z.uuid().openapi({ param: { name: "id", in: "path" } }),
 });
 
-const EventSchema = z.object({
-  seq: z.number().int(),
-  type: z.string().openapi({ example: "status" }),
-  data: z.unknown(),
-  createdAt: z.iso.datetime(),
-}).openapi("BuildEvent");
-
 const sseRoute = createRoute({
   method: "get",
   path: "/v1/builds/{id}/events",
   tags: ["builds"],
   summary: "Follow a build's events (Server-Sent Events)",
   description:
-    "Each event: `id` = its sequence number, `event` = its type, `data` = a " +
-    "BuildEvent as JSON. Replays after Last-Event-ID, then live events; when " +
+    "Each event: `id` = its sequence number, `event` = its type, `data` = " +
+    "the event as JSON (`{seq, type, data, createdAt}`). Replays after Last-Event-ID, then live events; when " +
     "the build is final an `end` event (data `{status}`) closes the stream. " +
     "Comment lines keep idle connections open.",
   security: [{ bearerAuth: [] }],
@@ -212,7 +205,6 @@ const sseRoute = createRoute({
               'id: 3\nevent: status\ndata: {"seq":3,"type":"status","data":{"from":"planning","to":"generating"},"createdAt":"2026-01-01T00:00:00.000Z"}\n\n',
           }),
         },
-        "application/json": { schema: EventSchema },
       },
     },
     ...badRequestResponse,

@@ -27,6 +27,7 @@ import { principalOf } from "../middleware/auth.ts";
 import {
   authErrorResponses,
   badRequestResponse,
+  locationHeader,
   pageOf,
   PaginationQuerySchema,
 } from "../schemas.ts";
@@ -172,6 +173,7 @@ const createBuildRoute = createRoute({
   responses: {
     202: {
       description: "Accepted; follow it at `links.events`",
+      headers: locationHeader,
       content: { "application/json": { schema: CreatedSchema } },
     },
     ...badRequestResponse,
