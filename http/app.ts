@@ -142,6 +142,22 @@ export function createApp(options: AppOptions): ApiApp {
 
   app.notFound((c) => {
     c.set("unmatched", true);
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      return c.json(
+        {
+          error: {
+            code: "method_not_allowed",
+            message: `${c.req.method} is not allowed on ${c.req.path}; use ${
+              allowed.join(", ")
+            }`,
+            requestId: c.get("requestId"),
+          },
+        },
+        405,
+        { Allow: allowed.join(", ") },
+      );
+    }
     return c.json(
       {
         error: {
@@ -164,6 +180,30 @@ export function createApp(options: AppOptions): ApiApp {
   for (const register of options.routes ?? []) register(app);
   openApiRoutes(app, options.openapi);
   return app;
+}
+
+/**
+ * The methods some route answers on `path` (HEAD with GET), for a 405's
+ * `Allow`; empty when no route matches the path at all. Read at request time,
+ * so routes registered after `createApp` count too.
+ */
+function allowedMethods(app: ApiApp, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL" || route.path.includes("*")) continue;
+    const pattern = new RegExp(
+      `^${
+        route.path.split("/").map((part) =>
+          part.startsWith(":")
+            ? "[^/]+"
+            : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+        ).join("/")
+      }$`,
+    );
+    if (pattern.test(path)) methods.add(route.method.toUpperCase());
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
 }
 
 function describe(error: unknown): Record<string, unknown> {

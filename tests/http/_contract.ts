@@ -88,7 +88,16 @@ export class Contract {
     const op = item?.[method.toLowerCase()] as Json | undefined;
     if (!op) {
       // Outside any operation only the protocol-level answers are allowed.
-      const allowed = !item ? [404] : method === "OPTIONS" ? [204, 405] : [405];
+      // Auth runs before routing, so a secured path refuses a bad key first.
+      const secured = Object.values(item ?? {}).some((o) =>
+        Array.isArray((o as Json).security) &&
+        ((o as Json).security as unknown[]).length > 0
+      );
+      const allowed = !item
+        ? [404]
+        : [405, ...(method === "OPTIONS" ? [204] : [])].concat(
+          secured ? [401, 403, 429, 503] : [],
+        );
       if (!allowed.includes(status)) {
         return [`${where}: no operation, and not ${allowed.join("/")}`];
       }

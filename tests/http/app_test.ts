@@ -224,3 +224,15 @@ Deno.test("extra error mappers run before the built-in ones", async () => {
   assert.equal(res.status, 429);
   assert.equal((await res.json()).error.code, "quota_exceeded");
 });
+
+Deno.test("a wrong method on a known path is 405 with Allow; an unknown path stays 404", async () => {
+  const { app } = testApp();
+  const res = await app.request("/livez", { method: "DELETE" });
+  assert.equal(res.status, 405);
+  assert.equal(res.headers.get("Allow"), "GET, HEAD");
+  const body = await res.json();
+  assert.equal(body.error.code, "method_not_allowed");
+  const missing = await app.request("/nope", { method: "DELETE" });
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+});

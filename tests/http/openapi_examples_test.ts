@@ -37,3 +37,43 @@ Deno.test("the example checker catches an example that breaks its schema", () =>
   assert.ok(only);
   assert.notDeepEqual(contract.validate(only.schema, only.example), []);
 });
+
+Deno.test("the contract check refuses an undeclared status and a body off its schema", () => {
+  const contract = new Contract({
+    openapi: "3.1.0",
+    paths: {
+      "/things/{id}": {
+        get: {
+          responses: {
+            "200": {
+              description: "A thing",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    required: ["id"],
+                    properties: { id: { type: "string" } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  });
+  const ok = contract.check(
+    "GET",
+    "/things/1",
+    200,
+    "application/json",
+    '{"id":"1"}',
+  );
+  assert.deepEqual(ok, []);
+  assert.notDeepEqual(
+    contract.check("GET", "/things/1", 200, "application/json", '{"id":1}'),
+    [],
+  );
+  assert.notDeepEqual(contract.check("GET", "/things/1", 413, null, ""), []);
+  assert.notDeepEqual(contract.check("GET", "/other", 200, null, ""), []);
+});
