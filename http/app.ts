@@ -6,6 +6,8 @@
  * @module
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { compress } from "hono/compress";
+import { etag } from "hono/etag";
 import { createMetrics, type Metrics } from "../actors/metrics.ts";
 import { type Clock, realClock } from "../runtime/clock.ts";
 import type { ApiApp, AppEnv } from "./context.ts";
@@ -115,6 +117,11 @@ export function createApp(options: AppOptions): ApiApp {
   app.use(requestLogger(logger));
   app.use(httpMetrics(metrics));
   app.use(bodyLimit(options.bodyLimit ?? 1_048_576));
+  // The large, cacheable documents: compressed when the client accepts it,
+  // and a conditional GET (If-None-Match) answers 304.
+  for (const path of ["/openapi.json", "/docs", "/metrics"]) {
+    app.use(path, compress(), etag());
+  }
 
   app.use(
     "/v1/*",

@@ -236,3 +236,22 @@ Deno.test("a wrong method on a known path is 405 with Allow; an unknown path sta
   assert.equal(missing.status, 404);
   await missing.body?.cancel();
 });
+
+Deno.test("/openapi.json is compressed on request and answers 304 to a matching If-None-Match", async () => {
+  const { app } = testApp();
+  const plain = await app.request("/openapi.json");
+  const tag = plain.headers.get("ETag");
+  assert.ok(tag, "an ETag is sent");
+  const size = (await plain.arrayBuffer()).byteLength;
+  const zipped = await app.request("/openapi.json", {
+    headers: { "Accept-Encoding": "gzip" },
+  });
+  assert.equal(zipped.headers.get("Content-Encoding"), "gzip");
+  const zippedSize = (await zipped.arrayBuffer()).byteLength;
+  assert.ok(zippedSize < size / 2, `${zippedSize} vs ${size} bytes`);
+  const again = await app.request("/openapi.json", {
+    headers: { "If-None-Match": tag },
+  });
+  assert.equal(again.status, 304);
+  assert.equal(await again.text(), "");
+});
