@@ -311,6 +311,7 @@ export async function startPlatform(
         metrics,
         logger,
         bodyLimit: config.BODY_LIMIT_BYTES,
+        corsOrigins: config.CORS_ORIGINS,
         rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE },
         probes: [
           databaseProbe(database),

@@ -7,6 +7,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { compress } from "hono/compress";
+import { cors } from "hono/cors";
 import { etag } from "hono/etag";
 import { createMetrics, type Metrics } from "../actors/metrics.ts";
 import { type Clock, realClock } from "../runtime/clock.ts";
@@ -53,6 +54,11 @@ export interface AppOptions {
   logger?: Logger;
   /** Time for rate limits and probe timeouts. Default: the wall clock. */
   clock?: Clock;
+  /**
+   * Browser origins allowed to call the API (CORS). Default: none, so no
+   * CORS headers are sent. Preflights are answered before authentication.
+   */
+  corsOrigins?: readonly string[];
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
   /**
@@ -114,6 +120,26 @@ export function createApp(options: AppOptions): ApiApp {
   });
 
   app.use(requestId(options.requestId));
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    app.use(cors({
+      origin: [...options.corsOrigins],
+      allowHeaders: [
+        "Authorization",
+        "Content-Type",
+        "Idempotency-Key",
+        "Last-Event-ID",
+        "X-Request-Id",
+      ],
+      exposeHeaders: [
+        "Location",
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "X-Request-Id",
+      ],
+      maxAge: 600,
+    }));
+  }
   app.use(requestLogger(logger));
   app.use(httpMetrics(metrics));
   app.use(bodyLimit(options.bodyLimit ?? 1_048_576));

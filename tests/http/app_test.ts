@@ -255,3 +255,34 @@ Deno.test("/openapi.json is compressed on request and answers 304 to a matching 
   assert.equal(again.status, 304);
   assert.equal(await again.text(), "");
 });
+
+Deno.test("CORS is off by default; listed origins get a preflight answer before auth", async () => {
+  const preflight = {
+    method: "OPTIONS",
+    headers: {
+      Origin: "https://console.example",
+      "Access-Control-Request-Method": "GET",
+      "Access-Control-Request-Headers": "Authorization",
+    },
+  };
+  const off = await testApp().app.request("/v1/me", preflight);
+  assert.equal(off.headers.get("Access-Control-Allow-Origin"), null);
+  await off.body?.cancel();
+  const { app } = testApp({ corsOrigins: ["https://console.example"] });
+  const on = await app.request("/v1/me", preflight);
+  assert.equal(on.status, 204);
+  assert.equal(
+    on.headers.get("Access-Control-Allow-Origin"),
+    "https://console.example",
+  );
+  assert.match(
+    on.headers.get("Access-Control-Allow-Headers") ?? "",
+    /Authorization/i,
+  );
+  const other = await app.request("/v1/me", {
+    ...preflight,
+    headers: { ...preflight.headers, Origin: "https://evil.example" },
+  });
+  assert.equal(other.headers.get("Access-Control-Allow-Origin"), null);
+  await other.body?.cancel();
+});
