@@ -24,6 +24,7 @@ import { healthRoutes, type Probe } from "./health.ts";
 import { httpMetrics, metricsRoutes } from "./metrics.ts";
 import { auth, type Authenticate } from "./middleware/auth.ts";
 import { bodyLimit } from "./middleware/body_limit.ts";
+import { headLength } from "./middleware/head_length.ts";
 import { jsonLogger, type Logger, requestLogger } from "./middleware/logger.ts";
 import {
   rateLimit,
@@ -141,6 +142,7 @@ export function createApp(options: AppOptions): ApiApp {
     }));
   }
   app.use(requestLogger(logger));
+  app.use(headLength());
   app.use(httpMetrics(metrics));
   app.use(bodyLimit(options.bodyLimit ?? 1_048_576));
   // The large, cacheable documents: compressed when the client accepts it,

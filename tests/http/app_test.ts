@@ -286,3 +286,13 @@ Deno.test("CORS is off by default; listed origins get a preflight answer before 
   assert.equal(other.headers.get("Access-Control-Allow-Origin"), null);
   await other.body?.cancel();
 });
+
+Deno.test("HEAD sends the Content-Length of the GET and no body", async () => {
+  const { app } = testApp();
+  const get = await app.request("/livez");
+  const length = (await get.arrayBuffer()).byteLength;
+  const head = await app.request("/livez", { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("Content-Length"), String(length));
+  assert.equal(await head.text(), "");
+});
