@@ -153,6 +153,9 @@ function sseFrame(item: StreamItem): string {
   }
 }
 
+/** The `retry:` field of an event stream: reconnect after this many ms. */
+export const SSE_RETRY_MS = 3000;
+
 const seqString = z.string().regex(
   /^\d{1,15}$/,
   "expected an event id (a non-negative integer)",
@@ -271,6 +274,8 @@ export function buildEventRoutes(app: ApiApp, deps: ResolvedDeps): void {
     abort.signal.addEventListener("abort", wakeWriter, { once: true });
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
+        // How long EventSource waits before reconnecting (with Last-Event-ID).
+        controller.enqueue(encoder.encode(`retry: ${SSE_RETRY_MS}\n\n`));
         following = followBuild(deps, {
           userId,
           buildId: id,
