@@ -97,6 +97,11 @@ export const configSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576).describe(
     "largest accepted HTTP body",
   ),
+  CORS_ORIGINS: z.string().default("").transform((s) =>
+    s.split(",").map((o) => o.trim()).filter(Boolean)
+  ).describe(
+    "browser origins allowed to call the API, comma-separated (default: none, CORS off)",
+  ),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(120).describe(
     "requests per user per minute, across all of the user's API keys",
   ),

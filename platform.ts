@@ -358,6 +358,7 @@ export async function startPlatform(
         metrics,
         logger,
         bodyLimit: config.BODY_LIMIT_BYTES,
+        corsOrigins: config.CORS_ORIGINS,
         rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE },
         ...(diskGuard ? { writeGuard: () => diskGuard.writeError() } : {}),
         errorMappers: [(error) => {

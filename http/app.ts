@@ -6,6 +6,9 @@
  * @module
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { compress } from "hono/compress";
+import { cors } from "hono/cors";
+import { etag } from "hono/etag";
 import { createMetrics, type Metrics } from "../actors/metrics.ts";
 import { type Clock, realClock } from "../runtime/clock.ts";
 import type { ApiApp, AppEnv } from "./context.ts";
@@ -21,6 +24,7 @@ import { healthRoutes, type Probe } from "./health.ts";
 import { httpMetrics, metricsRoutes } from "./metrics.ts";
 import { auth, type Authenticate } from "./middleware/auth.ts";
 import { bodyLimit } from "./middleware/body_limit.ts";
+import { headLength } from "./middleware/head_length.ts";
 import { jsonLogger, type Logger, requestLogger } from "./middleware/logger.ts";
 import {
   rateLimit,
@@ -52,6 +56,11 @@ export interface AppOptions {
   logger?: Logger;
   /** Time for rate limits and probe timeouts. Default: the wall clock. */
   clock?: Clock;
+  /**
+   * Browser origins allowed to call the API (CORS). Default: none, so no
+   * CORS headers are sent. Preflights are answered before authentication.
+   */
+  corsOrigins?: readonly string[];
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
   /**
@@ -119,9 +128,35 @@ export function createApp(options: AppOptions): ApiApp {
   });
 
   app.use(requestId(options.requestId));
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    app.use(cors({
+      origin: [...options.corsOrigins],
+      allowHeaders: [
+        "Authorization",
+        "Content-Type",
+        "Idempotency-Key",
+        "Last-Event-ID",
+        "X-Request-Id",
+      ],
+      exposeHeaders: [
+        "Location",
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "X-Request-Id",
+      ],
+      maxAge: 600,
+    }));
+  }
   app.use(requestLogger(logger));
+  app.use(headLength());
   app.use(httpMetrics(metrics));
   app.use(bodyLimit(options.bodyLimit ?? 1_048_576));
+  // The large, cacheable documents: compressed when the client accepts it,
+  // and a conditional GET (If-None-Match) answers 304.
+  for (const path of ["/openapi.json", "/docs", "/metrics"]) {
+    app.use(path, compress(), etag());
+  }
 
   app.use(
     "/v1/*",
@@ -150,6 +185,22 @@ export function createApp(options: AppOptions): ApiApp {
 
   app.notFound((c) => {
     c.set("unmatched", true);
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      return c.json(
+        {
+          error: {
+            code: "method_not_allowed",
+            message: `${c.req.method} is not allowed on ${c.req.path}; use ${
+              allowed.join(", ")
+            }`,
+            requestId: c.get("requestId"),
+          },
+        },
+        405,
+        { Allow: allowed.join(", ") },
+      );
+    }
     return c.json(
       {
         error: {
@@ -172,6 +223,30 @@ export function createApp(options: AppOptions): ApiApp {
   for (const register of options.routes ?? []) register(app);
   openApiRoutes(app, options.openapi);
   return app;
+}
+
+/**
+ * The methods some route answers on `path` (HEAD with GET), for a 405's
+ * `Allow`; empty when no route matches the path at all. Read at request time,
+ * so routes registered after `createApp` count too.
+ */
+function allowedMethods(app: ApiApp, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL" || route.path.includes("*")) continue;
+    const pattern = new RegExp(
+      `^${
+        route.path.split("/").map((part) =>
+          part.startsWith(":")
+            ? "[^/]+"
+            : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+        ).join("/")
+      }$`,
+    );
+    if (pattern.test(path)) methods.add(route.method.toUpperCase());
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return [...methods].sort();
 }
 
 function describe(error: unknown): Record<string, unknown> {

@@ -6,6 +6,7 @@
  * @module
  */
 import type { ApiApp } from "./context.ts";
+import { finishDocument, type FinishOptions } from "./openapi_document.ts";
 
 /** Paths that describe the API rather than being part of it; not in the document. */
 export const DOC_PATHS = ["/openapi.json", "/docs"] as const;
@@ -52,6 +53,47 @@ export interface OpenApiOptions {
   title?: string;
   version?: string;
   description?: string;
+  /**
+   * `servers` of the document. Default: the origin the document was
+   * requested from (so "try it" tools call the node that served it).
+   */
+  servers?: FinishOptions["servers"];
+  /** Whether `/v1` is rate limited (429 and `RateLimit-*` are declared). Default true. */
+  rateLimited?: boolean;
+}
+
+/**
+ * The finished document of an app whose routes are all registered.
+ *
+ * @example
+ * ```ts
+ * import { OpenAPIHono } from "@hono/zod-openapi";
+ * import { apiDocument } from "./openapi.ts";
+ * const doc = apiDocument(new OpenAPIHono(), { servers: [{ url: "http://localhost:8080" }] });
+ * ```
+ */
+export function apiDocument(
+  app: Pick<ApiApp, "getOpenAPI31Document">,
+  options: OpenApiOptions & { servers: FinishOptions["servers"] },
+): ReturnType<ApiApp["getOpenAPI31Document"]> {
+  const config = {
+    openapi: "3.1.0",
+    info: {
+      title: options.title ?? "Troupe API",
+      version: options.version ?? "0.1.0",
+      description: options.description ??
+        "Agents that write, test and review code. Errors are " +
+          '`{ "error": { "code", "message", "details"?, "requestId" } }`. ' +
+          "Authenticate with an API key: `Authorization: Bearer <key>`.",
+      contact: { name: "Troupe maintainers" },
+    },
+  };
+  return finishDocument(app.getOpenAPI31Document(config), {
+    servers: options.servers,
+    ...(options.rateLimited === undefined
+      ? {}
+      : { rateLimited: options.rateLimited }),
+  });
 }
 
 /**
@@ -73,21 +115,19 @@ export function openApiRoutes(app: ApiApp, options: OpenApiOptions = {}): void {
     scheme: "bearer",
     description: "An API key: `Authorization: Bearer <key>`",
   });
-  const config = {
-    openapi: "3.1.0",
-    info: {
-      title: options.title ?? "Troupe API",
-      version: options.version ?? "0.1.0",
-      description: options.description ??
-        "Agents that write, test and review code. Errors are " +
-          '`{ "error": { "code", "message", "details"?, "requestId" } }`.',
-    },
-  };
-  // Built on first request (after every route is registered), then reused:
-  // generating it takes milliseconds.
-  let document: string | undefined;
+  // Built on first request per origin (after every route is registered),
+  // then reused: generating it takes milliseconds.
+  const documents = new Map<string, string>();
   app.get("/openapi.json", (c) => {
-    document ??= JSON.stringify(app.getOpenAPI31Document(config));
+    const origin = new URL(c.req.url).origin;
+    let document = documents.get(origin);
+    if (document === undefined) {
+      document = JSON.stringify(apiDocument(app, {
+        ...options,
+        servers: options.servers ?? [{ url: origin, description: "This node" }],
+      }));
+      if (documents.size < 16) documents.set(origin, document);
+    }
     return c.body(document, 200, { "Content-Type": "application/json" });
   });
   app.get("/docs", (c) => c.html(DOCS_HTML));

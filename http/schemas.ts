@@ -69,6 +69,14 @@ export const authErrorResponses = {
   },
 } as const;
 
+/** `Location` of a created resource, for a response's `headers`. */
+export const locationHeader = {
+  Location: {
+    description: "Where the created resource is",
+    schema: { type: "string" as const },
+  },
+};
+
 /** The 400 response for routes that validate input. */
 export const badRequestResponse = {
   400: {

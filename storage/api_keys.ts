@@ -220,7 +220,7 @@ export async function getApiKey(
 
 /**
  * Revokes one of a user's keys (idempotent: a revoked key keeps its first
- * revocation time). NotFoundError when the key is not the user's; with
+ * revocation time and its one audit entry). NotFoundError when the key is not the user's; with
  * `keepLast`, {@link LastApiKeyError} when it is the user's last active key.
  */
 export function revokeApiKey(
@@ -245,16 +245,16 @@ export function revokeApiKey(
         (key.expires_at === null || key.expires_at > now);
       if (isActive && active <= 1) throw new LastApiKeyError(keyId);
     }
-    const row = await trx.updateTable("api_keys")
-      .set((eb) => ({
-        revoked_at: eb.fn.coalesce(
-          "revoked_at",
-          eb.val(audit.now ?? new Date()),
-        ),
-      }))
+    const current = await trx.selectFrom("api_keys").selectAll()
       .where("id", "=", keyId).where("user_id", "=", userId)
-      .returningAll().executeTakeFirst();
-    if (row === undefined) throw new NotFoundError("api key", keyId);
+      .forUpdate().executeTakeFirst();
+    if (current === undefined) throw new NotFoundError("api key", keyId);
+    // Revoking a revoked key changes nothing and is not audited again.
+    if (current.revoked_at !== null) return toApiKey(current);
+    const row = await trx.updateTable("api_keys")
+      .set({ revoked_at: audit.now ?? new Date() })
+      .where("id", "=", keyId).where("user_id", "=", userId)
+      .returningAll().executeTakeFirstOrThrow();
     await writeAudit(trx, audit, "api_key.revoke", keyId, {
       userId,
       prefix: row.prefix,

@@ -8,7 +8,7 @@
 import type { AuditContext } from "./audit.ts";
 import { writeAudit } from "./audit.ts";
 import { NotFoundError } from "./errors.ts";
-import type { ExpressionBuilder } from "kysely";
+import { type ExpressionBuilder, sql } from "kysely";
 import type { Db, MemoryRow, Schema } from "./schema.ts";
 import { inTransaction, isUuid, json, run } from "./_sql.ts";
 
@@ -56,7 +56,7 @@ const memoryColumns = [
 
 /**
  * Creates or replaces one of a user's memories (value and expiry both
- * replaced).
+ * replaced); `created` tells which.
  *
  * @example
  * ```ts
@@ -70,7 +70,7 @@ export function setMemory(
   key: string,
   value: unknown,
   options: SetMemoryOptions = {},
-): Promise<Memory> {
+): Promise<Memory & { readonly created: boolean }> {
   const work = async (tx: Db) => {
     if (!isUuid(userId)) throw new NotFoundError("user", userId);
     const now = options.now ?? new Date();
@@ -88,11 +88,15 @@ export function setMemory(
         expires_at: eb.ref("excluded.expires_at"),
         updated_at: eb.ref("excluded.updated_at"),
       }))
-    ).returning(memoryColumns).executeTakeFirstOrThrow();
+    ).returning([
+      ...memoryColumns,
+      // A row the insert wrote has no deleting/updating transaction (xmax 0).
+      sql<boolean>`(xmax = 0)`.as("inserted"),
+    ]).executeTakeFirstOrThrow();
     if (options.audit !== undefined) {
       await writeAudit(tx, options.audit, "memory.set", `${userId}/${key}`);
     }
-    return toMemory(row);
+    return { ...toMemory(row), created: row.inserted };
   };
   return options.audit === undefined
     ? run(() => work(db))

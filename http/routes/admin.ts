@@ -32,7 +32,11 @@ import {
 import type { ApiApp } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { principalOf, requireRole } from "../middleware/auth.ts";
-import { authErrorResponses, badRequestResponse } from "../schemas.ts";
+import {
+  authErrorResponses,
+  badRequestResponse,
+  locationHeader,
+} from "../schemas.ts";
 import {
   auditOf,
   errorResponse,
@@ -174,6 +178,7 @@ const createUserRoute = createRoute({
   responses: {
     201: {
       description: "Created",
+      headers: locationHeader,
       content: {
         "application/json": {
           schema: z.object({

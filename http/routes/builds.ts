@@ -35,6 +35,7 @@ import { principalOf } from "../middleware/auth.ts";
 import {
   authErrorResponses,
   badRequestResponse,
+  locationHeader,
   pageOf,
   PaginationQuerySchema,
 } from "../schemas.ts";
@@ -202,6 +203,7 @@ const createBuildRoute = createRoute({
   responses: {
     202: {
       description: "Accepted; follow it at `links.events`",
+      headers: locationHeader,
       content: { "application/json": { schema: CreatedSchema } },
     },
     ...badRequestResponse,

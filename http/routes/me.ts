@@ -16,7 +16,11 @@ export const MeSchema = z.object({
   role: z.enum(["user", "admin"]),
   key: z.object({
     id: z.string(),
-    prefix: z.string().openapi({ example: "trp_3f9a" }),
+    prefix: z.string().openapi({
+      description:
+        "The key's visible part: its token is `trp_<prefix>_<secret>`",
+      example: "3f9a0c1d",
+    }),
     expiresAt: z.iso.datetime().nullable(),
   }),
 }).openapi("Me");

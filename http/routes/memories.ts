@@ -16,7 +16,11 @@ import {
 import { LIMITS } from "../../storage/schema.ts";
 import type { ApiApp } from "../context.ts";
 import { principalOf } from "../middleware/auth.ts";
-import { authErrorResponses, badRequestResponse } from "../schemas.ts";
+import {
+  authErrorResponses,
+  badRequestResponse,
+  locationHeader,
+} from "../schemas.ts";
 import {
   auditOf,
   errorResponse,
@@ -124,7 +128,8 @@ const createMemoryRoute = createRoute({
     },
   },
   responses: {
-    201: memoryResponse("Stored"),
+    201: { ...memoryResponse("Created"), headers: locationHeader },
+    200: memoryResponse("Replaced an existing memory with this key"),
     ...badRequestResponse,
     ...authErrorResponses,
   },
@@ -231,9 +236,11 @@ export function memoryRoutes(app: ApiApp, deps: ResolvedDeps): void {
   app.openapi(createMemoryRoute, async (c) => {
     const body = c.req.valid("json");
     const memory = await store(c, body.key, body.value, body.ttl);
-    return c.json(memoryJson(memory), 201, {
-      Location: `/v1/memories/${encodeURIComponent(body.key)}`,
-    });
+    const location = `/v1/memories/${encodeURIComponent(body.key)}`;
+    if (!memory.created) {
+      return c.json(memoryJson(memory), 200, { "Content-Location": location });
+    }
+    return c.json(memoryJson(memory), 201, { Location: location });
   });
 
   app.openapi(getRoute, async (c) => {

@@ -224,3 +224,75 @@ Deno.test("extra error mappers run before the built-in ones", async () => {
   assert.equal(res.status, 429);
   assert.equal((await res.json()).error.code, "quota_exceeded");
 });
+
+Deno.test("a wrong method on a known path is 405 with Allow; an unknown path stays 404", async () => {
+  const { app } = testApp();
+  const res = await app.request("/livez", { method: "DELETE" });
+  assert.equal(res.status, 405);
+  assert.equal(res.headers.get("Allow"), "GET, HEAD");
+  const body = await res.json();
+  assert.equal(body.error.code, "method_not_allowed");
+  const missing = await app.request("/nope", { method: "DELETE" });
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+});
+
+Deno.test("/openapi.json is compressed on request and answers 304 to a matching If-None-Match", async () => {
+  const { app } = testApp();
+  const plain = await app.request("/openapi.json");
+  const tag = plain.headers.get("ETag");
+  assert.ok(tag, "an ETag is sent");
+  const size = (await plain.arrayBuffer()).byteLength;
+  const zipped = await app.request("/openapi.json", {
+    headers: { "Accept-Encoding": "gzip" },
+  });
+  assert.equal(zipped.headers.get("Content-Encoding"), "gzip");
+  const zippedSize = (await zipped.arrayBuffer()).byteLength;
+  assert.ok(zippedSize < size / 2, `${zippedSize} vs ${size} bytes`);
+  const again = await app.request("/openapi.json", {
+    headers: { "If-None-Match": tag },
+  });
+  assert.equal(again.status, 304);
+  assert.equal(await again.text(), "");
+});
+
+Deno.test("CORS is off by default; listed origins get a preflight answer before auth", async () => {
+  const preflight = {
+    method: "OPTIONS",
+    headers: {
+      Origin: "https://console.example",
+      "Access-Control-Request-Method": "GET",
+      "Access-Control-Request-Headers": "Authorization",
+    },
+  };
+  const off = await testApp().app.request("/v1/me", preflight);
+  assert.equal(off.headers.get("Access-Control-Allow-Origin"), null);
+  await off.body?.cancel();
+  const { app } = testApp({ corsOrigins: ["https://console.example"] });
+  const on = await app.request("/v1/me", preflight);
+  assert.equal(on.status, 204);
+  assert.equal(
+    on.headers.get("Access-Control-Allow-Origin"),
+    "https://console.example",
+  );
+  assert.match(
+    on.headers.get("Access-Control-Allow-Headers") ?? "",
+    /Authorization/i,
+  );
+  const other = await app.request("/v1/me", {
+    ...preflight,
+    headers: { ...preflight.headers, Origin: "https://evil.example" },
+  });
+  assert.equal(other.headers.get("Access-Control-Allow-Origin"), null);
+  await other.body?.cancel();
+});
+
+Deno.test("HEAD sends the Content-Length of the GET and no body", async () => {
+  const { app } = testApp();
+  const get = await app.request("/livez");
+  const length = (await get.arrayBuffer()).byteLength;
+  const head = await app.request("/livez", { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("Content-Length"), String(length));
+  assert.equal(await head.text(), "");
+});

@@ -1,6 +1,8 @@
 import { assert, fc } from "../deps.ts";
 import { createMetrics } from "../../actors/metrics.ts";
 import { ADMIN, bearer, testApp, USER } from "./_app.ts";
+import { Contract } from "./_contract.ts";
+import { DOC_PATHS } from "../../http/openapi.ts";
 
 const { app } = testApp({
   metrics: createMetrics({ defaultMetrics: false }),
@@ -15,6 +17,11 @@ const { app } = testApp({
   bodyLimit: 4096,
   rateLimit: false,
 });
+
+/** The app's own OpenAPI document: every response must be one it declares. */
+const contract = new Contract(
+  await (await app.request("/openapi.json")).json(),
+);
 
 /** Every route the app serves, with its path parameters as names. */
 const routes = app.routes
@@ -94,6 +101,16 @@ Deno.test("random bodies and query strings never produce a 5xx on any route", as
           init,
         );
         const text = await res.text();
+        // The document and its page describe the API; they are not in it.
+        const described = !(DOC_PATHS as readonly string[]).includes(path);
+        const problems = !described ? [] : contract.check(
+          m,
+          path,
+          res.status,
+          res.headers.get("Content-Type"),
+          text,
+        );
+        if (problems.length > 0) throw new Error(problems.join("\n"));
         if (res.status >= 500) {
           // /readyz may report 503 when a required probe fails; ours pass.
           throw new Error(`${m} ${path}?${search} -> ${res.status}: ${text}`);

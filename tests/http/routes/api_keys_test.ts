@@ -92,6 +92,29 @@ Deno.test("API key routes", async (t) => {
   });
 
   await t.step(
+    "revoking a revoked key again answers the same key and adds no audit entry",
+    async () => {
+      const first = await db.selectFrom("api_keys").select("revoked_at")
+        .where("id", "=", created.id).executeTakeFirstOrThrow();
+      const again = await read(
+        await app.request(`/v1/api-keys/${created.id}`, {
+          method: "DELETE",
+          headers: bob.auth,
+        }),
+      );
+      assert.equal(again.status, 200);
+      assert.equal(
+        again.body.revokedAt,
+        first.revoked_at!.toISOString(),
+        "the first revocation time stays",
+      );
+      const audit = await db.selectFrom("audit_logs").selectAll()
+        .where("action", "=", "api_key.revoke").execute();
+      assert.equal(audit.length, 1);
+    },
+  );
+
+  await t.step(
     "a key can revoke itself; the next request is refused",
     async () => {
       const { body } = await read(

@@ -9,6 +9,7 @@ interface Frame {
   event?: string;
   data?: string;
   comment?: string;
+  retry?: string;
 }
 
 /** Reads an SSE body frame by frame. */
@@ -32,8 +33,8 @@ class SseReader {
         const frame: Frame = {};
         for (const line of raw.split("\n")) {
           if (line.startsWith(":")) frame.comment = line.slice(1).trim();
-          const m = /^(id|event|data): ?(.*)$/.exec(line);
-          if (m) frame[m[1] as "id" | "event" | "data"] = m[2]!;
+          const m = /^(id|event|data|retry): ?(.*)$/.exec(line);
+          if (m) frame[m[1] as "id" | "event" | "data" | "retry"] = m[2]!;
         }
         return frame;
       }
@@ -52,7 +53,10 @@ class SseReader {
     while (true) {
       const f = await this.next();
       if (!f) return frames;
-      if (f.comment !== undefined && f.event === undefined) continue;
+      if (
+        (f.comment !== undefined || f.retry !== undefined) &&
+        f.event === undefined
+      ) continue;
       frames.push(f);
       if (stop(f)) return frames;
     }
@@ -241,6 +245,8 @@ Deno.test("build events: idle streams get heartbeat comments", async () => {
     headers: f.bob.auth,
   });
   const reader = new SseReader(res.body!);
+  const first = await reader.next();
+  assert.equal(first?.retry, "3000", "the stream opens with a retry: field");
   const frame = await reader.next();
   assert.equal(frame?.comment, "heartbeat");
   await reader.cancel();

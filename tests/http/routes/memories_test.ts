@@ -31,6 +31,33 @@ Deno.test("memory routes", async (t) => {
     },
   );
 
+  await t.step(
+    "POST on an existing key replaces it: 200, no Location; a new key: 201 with Location",
+    async () => {
+      const post = (key: string, value: unknown) =>
+        app.request("/v1/memories", json({ key, value }, bob.auth));
+      const created = await post("fresh", 1);
+      assert.equal(created.status, 201);
+      assert.equal(created.headers.get("Location"), "/v1/memories/fresh");
+      await created.body?.cancel();
+      await clock.advance(1000);
+      const replaced = await read(await post("fresh", 2));
+      assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
+      assert.equal(replaced.body.value, 2);
+      assert.notEqual(replaced.body.createdAt, replaced.body.updatedAt);
+      // Same instant (a frozen clock) still tells a replacement apart.
+      const sameInstant = await post("fresh", 3);
+      assert.equal(sameInstant.status, 200);
+      assert.equal(sameInstant.headers.get("Location"), null);
+      await sameInstant.body?.cancel();
+      const del = await app.request("/v1/memories/fresh", {
+        method: "DELETE",
+        headers: bob.auth,
+      });
+      assert.equal(del.status, 204);
+    },
+  );
+
   await t.step("an expired memory is never returned", async () => {
     assert.equal((await read(await get("style"))).status, 200);
     await clock.advance(60_000);
