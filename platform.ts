@@ -13,13 +13,17 @@ import { actorTransport, type Config } from "./config.ts";
 import { createBuildBehaviors } from "./actors/deps.ts";
 import {
   createMetrics,
+  declareActorKinds,
   type Metrics,
   metricsActor,
   recordApiKeyCache,
   recordDbQuery,
   recordLlmRequest,
   recordRuntimeEvent,
+  recordTelegram,
   recordVectorOperation,
+  watchDependencies,
+  watchTelegramOutbox,
 } from "./actors/metrics.ts";
 import { sessionBehavior } from "./actors/session.ts";
 import { createModelClient } from "./actors/workflow/mod.ts";
@@ -43,6 +47,7 @@ import { join } from "node:path";
 import { jsonLogger, type Logger } from "./http/middleware/logger.ts";
 import { OPERATOR_PATH, operatorRoute } from "./http/operator.ts";
 import { databaseProbe, healthProbe, kvProbe } from "./http/probes.ts";
+import { checkReadiness, type Probe } from "./http/health.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
 import { reconcileKvEpoch } from "./runtime/kv_epoch.ts";
@@ -116,7 +121,9 @@ export async function startPlatform(
   };
 
   try {
-    const metrics = createMetrics();
+    const metrics = createMetrics({
+      models: [...new Set([config.OLLAMA_MODEL, config.OLLAMA_EMBED_MODEL])],
+    });
     const database = await openDatabaseFromConfig(config, {
       onQuery: ({ operation, durationMs }) =>
         recordDbQuery(metrics, {
@@ -200,7 +207,10 @@ export async function startPlatform(
         nodeId,
         log: (level, message, fields) =>
           logger[level](message, { component: "telegram", ...fields }),
+        observe: (observation) => recordTelegram(metrics, observation),
       });
+      const outbox = bot.outbox;
+      watchTelegramOutbox(metrics, () => outbox.pending);
     }
 
     // Aborted first on close: running graphs stop at their next step and
@@ -227,6 +237,7 @@ export async function startPlatform(
       metricsActor(metrics),
       ...(bot ? [bot.chatBehavior] : []),
     ];
+    declareActorKinds(metrics, behaviors.map((behavior) => behavior.kind));
     const kvDurable = async () => {
       const store = new PostgresStateStore(db);
       // A lost or replaced KV store is noticed (and logged) here; its actors'
@@ -287,6 +298,29 @@ export async function startPlatform(
         logger.warn("best practices not seeded yet", { error: String(error) }),
     );
 
+    // What /readyz checks, also scraped as troupe_dependency_up{dependency}.
+    const probes: Probe[] = [
+      databaseProbe(database),
+      kvProbe(kv),
+      healthProbe("chroma", false, vector),
+      healthProbe("ollama", false, model),
+      ...(bot
+        ? [
+          healthProbe("telegram", false, {
+            health: () => Promise.resolve(telegramState),
+          }),
+        ]
+        : []),
+    ];
+    watchDependencies(metrics, async () => {
+      const report = await checkReadiness(probes);
+      return Object.fromEntries(
+        Object.entries(report.checks).map((
+          [name, check],
+        ) => [name, check.status === "ok"]),
+      );
+    });
+
     let url = "";
     if (options.http ?? true) {
       const keyCache = new ApiKeyCache();
@@ -312,19 +346,7 @@ export async function startPlatform(
         logger,
         bodyLimit: config.BODY_LIMIT_BYTES,
         rateLimit: { perMinute: config.RATE_LIMIT_PER_MINUTE },
-        probes: [
-          databaseProbe(database),
-          kvProbe(kv),
-          healthProbe("chroma", false, vector),
-          healthProbe("ollama", false, model),
-          ...(bot
-            ? [
-              healthProbe("telegram", false, {
-                health: () => Promise.resolve(telegramState),
-              }),
-            ]
-            : []),
-        ],
+        probes,
         routes: domainRoutes({
           db,
           actors,
