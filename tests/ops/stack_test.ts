@@ -69,6 +69,47 @@ Deno.test({
   },
 });
 
+Deno.test("every alert in rules.yml has a promtool unit test that expects it to fire", async () => {
+  const rules = await read("ops/prometheus/rules.yml");
+  const tests = await read("ops/prometheus/rules_test.yml");
+  const alerts = [...rules.matchAll(/^\s*- alert: (\w+)/gm)].map((m) => m[1]);
+  assert.ok(alerts.length >= 13, `alerts found: ${alerts.join(", ")}`);
+  // A case that fires is an alertname followed by a non-empty exp_alerts list.
+  const firing = new Set(
+    [...tests.matchAll(/alertname: (\w+)\s*\n\s*exp_alerts:\s*\n\s*- /g)]
+      .map((m) => m[1]),
+  );
+  const untested = alerts.filter((name) => !firing.has(name!));
+  assert.deepEqual(untested, [], "alerts without a firing test case");
+});
+
+if (!await has("promtool")) {
+  console.warn(
+    "promtool is not on PATH: the promtool rule tests are skipped " +
+      "(apt-get install -y prometheus; .ci/run installs it).",
+  );
+}
+
+Deno.test({
+  name: "promtool check rules and promtool test rules pass",
+  ignore: !await has("promtool"),
+  async fn() {
+    const check = await run("promtool", [
+      "check",
+      "rules",
+      "ops/prometheus/rules.yml",
+    ]);
+    assert.ok(check.success, check.text);
+    const test = await run("promtool", [
+      "test",
+      "rules",
+      "ops/prometheus/rules_test.yml",
+    ]);
+    assert.ok(test.success, test.text);
+    assert.match(test.text, /SUCCESS/);
+  },
+});
+
 Deno.test({
   name: "compose.yaml is a valid Compose file",
   ignore: !await has("docker-compose"),
