@@ -120,12 +120,69 @@ Deno.test({
       "config",
       "-q",
     ], {
-      POSTGRES_PASSWORD: "test",
-      TROUPE_KV_TOKEN: "test",
       PATH: "/usr/local/bin:/usr/bin:/bin",
     });
     assert.ok(result.success, result.text);
   },
+});
+
+/** The text of each service block of compose.yaml, by service name. */
+function services(compose: string): Map<string, string> {
+  const body = compose.split(/^services:\n/m)[1]!.split(/^\S/m)[0]!;
+  const blocks = new Map<string, string>();
+  for (const part of body.split(/^(?= {2}[a-z][\w-]*:\n)/m)) {
+    const name = /^ {2}([a-z][\w-]*):\n/.exec(part)?.[1];
+    if (name) blocks.set(name, part);
+  }
+  return blocks;
+}
+
+Deno.test("compose: pinned images, a healthcheck for every service, secrets as files, a load balancer", async () => {
+  const compose = await read("compose.yaml");
+  const blocks = services(compose);
+  assert.ok(blocks.size >= 8, [...blocks.keys()].join());
+  for (const [name, block] of blocks) {
+    assert.match(block, /\n {4}healthcheck:\n/, `${name} has a healthcheck`);
+    const image = /\n {4}image: (\S+)/.exec(block)?.[1];
+    assert.ok(image, `${name} names its image`);
+    assert.match(image!, /:[\w.-]*\d[\w.-]*$/, `${name}: ${image} is pinned`);
+    assert.doesNotMatch(image!, /:latest$/);
+  }
+  assert.doesNotMatch(
+    compose,
+    /PASSWORD:\s*\$\{/,
+    "no password in the environment",
+  );
+  assert.match(compose, /ACTOR_TRANSPORT: postgres/);
+  assert.match(blocks.get("lb")!, /image: caddy:2\.8\.4/);
+  assert.match(blocks.get("lb")!, /ops\/caddy\/Caddyfile/);
+  assert.doesNotMatch(
+    blocks.get("app")!,
+    /\n {4}ports:/,
+    "replicas only behind lb",
+  );
+  assert.match(blocks.get("ollama")!, /#\s+capabilities: \[gpu\]/);
+  assert.match(blocks.get("grafana")!, /ops\/grafana\/provisioning/);
+  const caddy = await read("ops/caddy/Caddyfile");
+  assert.match(caddy, /dynamic a \{\s*name app\s*port 8080/);
+});
+
+Deno.test("Dockerfile caches dependencies before the source and runs as a non-root user owning /data", async () => {
+  const docker = await read("Dockerfile");
+  const at = (pattern: RegExp) => docker.search(pattern);
+  assert.ok(at(/^COPY .*deno\.json deno\.lock/m) >= 0);
+  assert.ok(
+    at(/^RUN deno install/m) > at(/^COPY .*deno\.json deno\.lock/m) &&
+      at(/^RUN deno install/m) < at(/^COPY .* \. \./m),
+    "deno install runs before the source copy",
+  );
+  assert.match(docker, /chown -R deno:deno [^\n]*\/data/);
+  assert.ok(
+    at(/^USER deno/m) < at(/^RUN deno install/m),
+    "caches owned by deno",
+  );
+  assert.doesNotMatch(docker, /"-A"|--allow-all/);
+  assert.match(docker, /--allow-write=\/data/);
 });
 
 Deno.test("compose runs at least two app replicas behind one database and KV", async () => {
