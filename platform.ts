@@ -14,13 +14,17 @@ import { createBuildBehaviors } from "./actors/deps.ts";
 import { LazyPythonPool } from "./actors/workflow/tools/python_sandbox/lazy.ts";
 import {
   createMetrics,
+  declareActorKinds,
   type Metrics,
   metricsActor,
   recordApiKeyCache,
   recordDbQuery,
   recordLlmRequest,
   recordRuntimeEvent,
+  recordTelegram,
   recordVectorOperation,
+  watchDependencies,
+  watchTelegramOutbox,
 } from "./actors/metrics.ts";
 import { sessionBehavior } from "./actors/session.ts";
 import { createModelClient } from "./actors/workflow/mod.ts";
@@ -51,6 +55,7 @@ import {
   kvProbe,
   writeProbe,
 } from "./http/probes.ts";
+import { checkReadiness, type Probe } from "./http/health.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
 import { evalRoutes } from "./http/routes/evals.ts";
 import { evalStarter, matchesAnyTask } from "./eval/mod.ts";
@@ -132,7 +137,9 @@ export async function startPlatform(
   };
 
   try {
-    const metrics = createMetrics();
+    const metrics = createMetrics({
+      models: [...new Set([config.OLLAMA_MODEL, config.OLLAMA_EMBED_MODEL])],
+    });
     const database = await openDatabaseFromConfig(config, {
       onQuery: ({ operation, durationMs }) =>
         recordDbQuery(metrics, {
@@ -228,7 +235,10 @@ export async function startPlatform(
         nodeId,
         log: (level, message, fields) =>
           logger[level](message, { component: "telegram", ...fields }),
+        observe: (observation) => recordTelegram(metrics, observation),
       });
+      const outbox = bot.outbox;
+      watchTelegramOutbox(metrics, () => outbox.pending);
     }
 
     // Aborted first on close: running graphs stop at their next step and
@@ -259,6 +269,7 @@ export async function startPlatform(
       metricsActor(metrics),
       ...(bot ? [bot.chatBehavior] : []),
     ];
+    declareActorKinds(metrics, behaviors.map((behavior) => behavior.kind));
     const kvDurable = async () => {
       const store = new PostgresStateStore(db);
       // A lost or replaced KV store is noticed (and logged) here; its actors'
@@ -334,6 +345,32 @@ export async function startPlatform(
         logger.warn("best practices not seeded yet", { error: String(error) }),
     );
 
+    // What /readyz checks, also scraped as troupe_dependency_up{dependency}.
+    const probes: Probe[] = [
+      databaseProbe(database),
+      kvProbe(kv),
+      writeProbe("postgres-write", () => probeDatabaseWrite(db, nodeId)),
+      writeProbe("kv-write", () => probeKvWrite(kv, nodeId)),
+      ...(diskGuard ? [diskProbe(diskGuard)] : []),
+      healthProbe("chroma", false, vector),
+      healthProbe("ollama", false, model),
+      ...(bot
+        ? [
+          healthProbe("telegram", false, {
+            health: () => Promise.resolve(telegramState),
+          }),
+        ]
+        : []),
+    ];
+    watchDependencies(metrics, async () => {
+      const report = await checkReadiness(probes);
+      return Object.fromEntries(
+        Object.entries(report.checks).map((
+          [name, check],
+        ) => [name, check.status === "ok"]),
+      );
+    });
+
     let url = "";
     if (options.http ?? true) {
       const keyCache = new ApiKeyCache();
@@ -366,22 +403,7 @@ export async function startPlatform(
           if (storageWriteErrorOf(error)) void diskGuard?.check();
           return undefined;
         }],
-        probes: [
-          databaseProbe(database),
-          kvProbe(kv),
-          writeProbe("postgres-write", () => probeDatabaseWrite(db, nodeId)),
-          writeProbe("kv-write", () => probeKvWrite(kv, nodeId)),
-          ...(diskGuard ? [diskProbe(diskGuard)] : []),
-          healthProbe("chroma", false, vector),
-          healthProbe("ollama", false, model),
-          ...(bot
-            ? [
-              healthProbe("telegram", false, {
-                health: () => Promise.resolve(telegramState),
-              }),
-            ]
-            : []),
-        ],
+        probes,
         routes: [
           ...domainRoutes({
             db,

@@ -21,6 +21,8 @@ import {
 } from "prom-client";
 import { type Behavior, defineActor } from "../runtime/actor.ts";
 import type { RuntimeEvent } from "../runtime/events.ts";
+import { TERMINAL_BUILD_STATUSES } from "../storage/schema.ts";
+import type { TestStatus } from "./workflow/tools/mod.ts";
 
 /** The actor kind under which the metrics actor is registered. */
 export const METRICS_KIND = "metrics";
@@ -54,6 +56,9 @@ const SLOW_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
  * `setImmediate` on every scrape (milliseconds, sometimes tens of them, under
  * load) while the `nodejs_eventloop_lag_{min,max,mean,p50,p90,p99}_seconds`
  * histogram summaries measure the same thing continuously.
+ *
+ * The default metrics keep their standard names (`process_*`, `nodejs_*`,
+ * no `troupe_` prefix) so stock Node.js dashboards and alerts find them.
  */
 const DROPPED_DEFAULTS = [
   "nodejs_active_handles_total",
@@ -61,6 +66,64 @@ const DROPPED_DEFAULTS = [
   "nodejs_active_resources_total",
   "nodejs_eventloop_lag_seconds",
 ];
+
+/** Final build statuses: `troupe_builds_total{status}` starts at 0 for each. */
+const BUILD_FINAL_STATUSES = TERMINAL_BUILD_STATUSES;
+
+/** Sandbox outcomes: `troupe_sandbox_runs_total{status}` starts at 0 for each. */
+const SANDBOX_STATUSES = [
+  "passed",
+  "failed",
+  "timeout",
+  "crashed",
+  "refused",
+] as const satisfies readonly TestStatus[];
+// Fails to type-check when the sandbox gains an outcome this list misses.
+const _allSandboxStatuses: [
+  Exclude<TestStatus, typeof SANDBOX_STATUSES[number]>,
+] extends [never] ? true : false = true;
+
+/** Model call outcomes, as `troupe_llm_requests_total{outcome}` labels them. */
+const LLM_OUTCOMES = ["ok", "error", "timeout"] as const;
+/** Model call operations that are counted (health checks are not work). */
+const LLM_OPERATIONS = ["chat", "embed"] as const;
+
+/** Telegram update types the bot tells apart (`troupe_telegram_updates_total{type}`). */
+export const TELEGRAM_UPDATE_TYPES = [
+  "message",
+  "callback_query",
+  "other",
+] as const;
+/** Bot API methods the bot sends with (`troupe_telegram_*{method}`). */
+export const TELEGRAM_SEND_METHODS = [
+  "sendMessage",
+  "editMessageText",
+  "answerCallbackQuery",
+] as const;
+/** Bot API methods that can be rate limited: the sends and the poller's getUpdates. */
+const TELEGRAM_LIMITED_METHODS = [
+  ...TELEGRAM_SEND_METHODS,
+  "getUpdates",
+] as const;
+
+/** A Telegram update type as counted. */
+export type TelegramUpdateType = typeof TELEGRAM_UPDATE_TYPES[number];
+/** A Bot API method the outbox calls. */
+export type TelegramSendMethod = typeof TELEGRAM_SEND_METHODS[number];
+
+/** What the bot reports for metrics (see {@linkcode recordTelegram}). */
+export type TelegramObservation =
+  /** An update arrived (long polling or webhook). */
+  | { type: "update"; update: TelegramUpdateType }
+  /** Telegram accepted an outgoing message. */
+  | { type: "sent"; method: TelegramSendMethod }
+  /** Telegram refused an outgoing message for good (it is dropped). */
+  | { type: "send_failed"; method: TelegramSendMethod }
+  /** Telegram answered 429 (the call waits `retry_after` and is tried again). */
+  | {
+    type: "rate_limited";
+    method: TelegramSendMethod | "getUpdates";
+  };
 
 /** This node's metrics: the registry and every metric in it. */
 export interface Metrics {
@@ -84,9 +147,26 @@ export interface Metrics {
   readonly llmTokens: Counter<"model" | "direction">;
   readonly llmRequestDuration: Histogram<"model" | "operation">;
   readonly sandboxRuns: Counter<"status">;
+  readonly llmRequests: Counter<"model" | "operation" | "outcome">;
   readonly apiKeyCacheActive: Gauge;
+  readonly dependencyUp: Gauge<"dependency">;
+  readonly telegramUpdates: Counter<"type">;
+  readonly telegramSends: Counter<"method">;
+  readonly telegramSendFailures: Counter<"method">;
+  readonly telegramRateLimited: Counter<"method">;
+  readonly telegramOutboxDepth: Gauge;
   /** Bookkeeping behind the per-kind gauges (ids never become labels). */
   readonly tracking: ActorTracking;
+  /** Sources read at scrape time (see {@linkcode watchDependencies}, {@linkcode watchTelegramOutbox}). */
+  readonly sources: ScrapeSources;
+}
+
+/** Functions the scrape-time gauges read; unset until the platform wires them. */
+export interface ScrapeSources {
+  /** Each dependency's state, by name (`postgres`, `kv`, `chroma`, `ollama`, ...). */
+  dependencies?: () => Promise<Record<string, boolean>>;
+  /** Messages waiting in the Telegram outbox. */
+  telegramOutboxDepth?: () => number;
 }
 
 /** Per kind: busy mailboxes and active ids, so the gauges can show each kind's totals. */
@@ -99,10 +179,17 @@ export interface ActorTracking {
 export interface MetricsOptions {
   /** The registry to fill; a fresh one by default (never prom-client's global registry). */
   registry?: Registry;
-  /** Also collect process metrics (CPU, memory, event loop, ...) named `troupe_process_*` etc. Default true. */
+  /** Also collect the standard process metrics (`process_*`, `nodejs_*`: CPU, memory, event loop, ...). Default true. */
   defaultMetrics?: boolean;
   /** Labels added to every series, for example `{ node: "a1" }`. */
   defaultLabels?: Record<string, string>;
+  /**
+   * Actor kinds whose counters start at 0 (more can be declared later with
+   * {@linkcode declareActorKinds}). The metrics kind is always declared.
+   */
+  actorKinds?: readonly string[];
+  /** Model names whose `troupe_llm_requests_total` series start at 0. */
+  models?: readonly string[];
 }
 
 /**
@@ -120,13 +207,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = options.registry ?? new Registry();
   if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
   if (options.defaultMetrics ?? true) {
-    collectDefaultMetrics({ register: registry, prefix: "troupe_" });
-    for (const name of DROPPED_DEFAULTS) {
-      registry.removeSingleMetric(`troupe_${name}`);
-    }
+    collectDefaultMetrics({ register: registry });
+    for (const name of DROPPED_DEFAULTS) registry.removeSingleMetric(name);
   }
   const registers = [registry];
-  return {
+  const sources: ScrapeSources = {};
+  const metrics: Metrics = {
     registry,
     httpRequests: new Counter({
       name: "troupe_http_requests_total",
@@ -250,14 +336,215 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ["status"],
       registers,
     }),
+    llmRequests: new Counter({
+      name: "troupe_llm_requests_total",
+      help:
+        "Model calls (retries included in one call), by model, operation and outcome (ok, error, timeout).",
+      labelNames: ["model", "operation", "outcome"],
+      registers,
+    }),
     apiKeyCacheActive: new Gauge({
       name: "troupe_api_key_cache_active",
       help:
         "1 while API key checks are cached (the key change feed is up), 0 while every key is checked in the database.",
       registers,
     }),
+    dependencyUp: new Gauge({
+      name: "troupe_dependency_up",
+      help:
+        "1 when a dependency passes its readiness probe at scrape time, 0 when not (the /readyz checks).",
+      labelNames: ["dependency"],
+      registers,
+      async collect() {
+        const check = sources.dependencies;
+        if (!check) return;
+        let states: Record<string, boolean>;
+        try {
+          states = await check();
+        } catch {
+          return; // The probes never throw; a broken source leaves the last values.
+        }
+        for (const [dependency, up] of Object.entries(states)) {
+          this.set({ dependency }, up ? 1 : 0);
+        }
+      },
+    }),
+    telegramUpdates: new Counter({
+      name: "troupe_telegram_updates_total",
+      help: "Telegram updates received (long polling or webhook), by type.",
+      labelNames: ["type"],
+      registers,
+    }),
+    telegramSends: new Counter({
+      name: "troupe_telegram_sends_total",
+      help: "Outgoing Telegram calls Telegram accepted, by Bot API method.",
+      labelNames: ["method"],
+      registers,
+    }),
+    telegramSendFailures: new Counter({
+      name: "troupe_telegram_send_failures_total",
+      help:
+        "Outgoing Telegram messages refused for good and dropped (bad text, bot blocked), by method.",
+      labelNames: ["method"],
+      registers,
+    }),
+    telegramRateLimited: new Counter({
+      name: "troupe_telegram_rate_limited_total",
+      help:
+        "Telegram 429 answers (the call waits retry_after and is tried again), by method.",
+      labelNames: ["method"],
+      registers,
+    }),
+    telegramOutboxDepth: new Gauge({
+      name: "troupe_telegram_outbox_depth",
+      help:
+        "Outgoing Telegram messages queued and not yet delivered or dropped.",
+      registers,
+      collect() {
+        const depth = sources.telegramOutboxDepth;
+        if (depth) this.set(depth());
+      },
+    }),
     tracking: { depths: new Map(), active: new Map() },
+    sources,
   };
+  initialize(metrics, options);
+  return metrics;
+}
+
+/**
+ * Starts every labelled counter at 0 for its known label values, so a
+ * series exists before its first event and `increase()`/`rate()` see the
+ * first one (a series born at 1 has no increase to show).
+ */
+function initialize(metrics: Metrics, options: MetricsOptions): void {
+  for (const status of BUILD_FINAL_STATUSES) {
+    metrics.builds.inc({ status }, 0);
+  }
+  for (const status of SANDBOX_STATUSES) {
+    metrics.sandboxRuns.inc({ status }, 0);
+  }
+  for (const type of TELEGRAM_UPDATE_TYPES) {
+    metrics.telegramUpdates.inc({ type }, 0);
+  }
+  for (const method of TELEGRAM_SEND_METHODS) {
+    metrics.telegramSends.inc({ method }, 0);
+    metrics.telegramSendFailures.inc({ method }, 0);
+  }
+  for (const method of TELEGRAM_LIMITED_METHODS) {
+    metrics.telegramRateLimited.inc({ method }, 0);
+  }
+  metrics.telegramOutboxDepth.set(0);
+  declareActorKinds(metrics, [METRICS_KIND, ...options.actorKinds ?? []]);
+  declareModels(metrics, options.models ?? []);
+}
+
+/**
+ * Starts the per-kind actor counters (messages, failures, restarts, stops,
+ * dead letters) and gauges at 0 for `kinds`. The platform declares every
+ * registered behaviour's kind at start.
+ *
+ * @example
+ * ```ts
+ * import { createMetrics, declareActorKinds } from "./metrics.ts";
+ * const metrics = createMetrics({ defaultMetrics: false });
+ * declareActorKinds(metrics, ["build", "session"]);
+ * const text = await metrics.registry.metrics();
+ * console.assert(text.includes('troupe_actor_dead_letters_total{kind="build"} 0'));
+ * ```
+ */
+export function declareActorKinds(
+  metrics: Metrics,
+  kinds: Iterable<string>,
+): void {
+  for (const kind of kinds) {
+    metrics.actorMessages.inc({ kind }, 0);
+    metrics.actorFailures.inc({ kind }, 0);
+    metrics.actorRestarts.inc({ kind }, 0);
+    metrics.actorStops.inc({ kind }, 0);
+    metrics.actorDeadLetters.inc({ kind }, 0);
+    if (!metrics.tracking.depths.has(kind)) {
+      metrics.actorMailboxDepth.set({ kind }, 0);
+    }
+    if (!metrics.tracking.active.has(kind)) {
+      metrics.actorActivations.set({ kind }, 0);
+    }
+  }
+}
+
+/** Starts `troupe_llm_requests_total` at 0 for each model, operation and outcome. */
+export function declareModels(
+  metrics: Metrics,
+  models: Iterable<string>,
+): void {
+  for (const model of models) {
+    for (const operation of LLM_OPERATIONS) {
+      for (const outcome of LLM_OUTCOMES) {
+        metrics.llmRequests.inc({ model, operation, outcome }, 0);
+      }
+    }
+  }
+}
+
+/**
+ * Makes `troupe_dependency_up{dependency}` follow `check`, called at each
+ * scrape. Pass the readiness probes' outcome (what `/readyz` reports), so
+ * the alert rules see a dependency down the way the load balancer does.
+ *
+ * @example
+ * ```ts
+ * import { createMetrics, watchDependencies } from "./metrics.ts";
+ * const metrics = createMetrics({ defaultMetrics: false });
+ * watchDependencies(metrics, () => Promise.resolve({ postgres: true, ollama: false }));
+ * const text = await metrics.registry.metrics();
+ * console.assert(text.includes('troupe_dependency_up{dependency="ollama"} 0'));
+ * ```
+ */
+export function watchDependencies(
+  metrics: Metrics,
+  check: () => Promise<Record<string, boolean>>,
+): void {
+  metrics.sources.dependencies = check;
+}
+
+/** Makes `troupe_telegram_outbox_depth` read `depth()` at each scrape (the outbox's `pending`). */
+export function watchTelegramOutbox(
+  metrics: Metrics,
+  depth: () => number,
+): void {
+  metrics.sources.telegramOutboxDepth = depth;
+}
+
+/**
+ * Counts one thing the Telegram bot reports: an update received, a message
+ * sent, one refused for good, a 429.
+ *
+ * @example
+ * ```ts
+ * import { createMetrics, recordTelegram } from "./metrics.ts";
+ * const metrics = createMetrics({ defaultMetrics: false });
+ * // createBot({ ..., observe: (o) => recordTelegram(metrics, o) })
+ * recordTelegram(metrics, { type: "sent", method: "sendMessage" });
+ * ```
+ */
+export function recordTelegram(
+  metrics: Metrics,
+  observation: TelegramObservation,
+): void {
+  switch (observation.type) {
+    case "update":
+      metrics.telegramUpdates.inc({ type: observation.update });
+      return;
+    case "sent":
+      metrics.telegramSends.inc({ method: observation.method });
+      return;
+    case "send_failed":
+      metrics.telegramSendFailures.inc({ method: observation.method });
+      return;
+    case "rate_limited":
+      metrics.telegramRateLimited.inc({ method: observation.method });
+      return;
+  }
 }
 
 /** An answered HTTP request. `route` is the matched pattern (`/v1/builds/:id`), never the raw path. */
@@ -281,6 +568,8 @@ export interface LlmObservation {
   durationSeconds: number;
   promptTokens?: number;
   completionTokens?: number;
+  /** `ok` (the default), or the error's class name (`ModelTimeoutError`, ...). */
+  outcome?: string;
 }
 
 /** Everything the metrics actor accepts. */
@@ -293,6 +582,7 @@ export type MetricsMessage =
   | ({ type: "workflow_step" } & WorkflowStepObservation)
   | ({ type: "llm_request" } & LlmObservation)
   | { type: "sandbox_run"; status: string }
+  | { type: "telegram"; observation: TelegramObservation }
   /** Replies with {@linkcode Scrape}. */
   | { type: "scrape" };
 
@@ -497,9 +787,10 @@ export function recordWorkflowStep(
 }
 
 /**
- * Records one model call: latency and, when known, tokens in each direction.
- * Takes the model client's `observe` reports as they are (extra fields such
- * as `outcome` are ignored).
+ * Records one model call: the call by outcome (`ok`, `timeout`, or `error`
+ * for any other error class), its latency and, when known, tokens in each
+ * direction. Takes the model client's `observe` reports as they are. Health
+ * checks are timed but not counted as calls.
  *
  * @example
  * ```ts
@@ -514,6 +805,13 @@ export function recordLlmRequest(
   observation: LlmObservation,
 ): void {
   const { model, operation } = observation;
+  if (operation !== "health") {
+    metrics.llmRequests.inc({
+      model,
+      operation,
+      outcome: llmOutcome(observation.outcome),
+    });
+  }
   metrics.llmRequestDuration.observe(
     { model, operation },
     observation.durationSeconds,
@@ -530,6 +828,12 @@ export function recordLlmRequest(
       observation.completionTokens,
     );
   }
+}
+
+/** `ok`, `timeout` or `error`: error class names folded into three label values. */
+function llmOutcome(outcome: string | undefined): typeof LLM_OUTCOMES[number] {
+  if (outcome === undefined || outcome === "ok") return "ok";
+  return /timeout/i.test(outcome) ? "timeout" : "error";
 }
 
 /** Counts one sandboxed test run by outcome (`passed`, `failed`, `timeout`, `refused`, ...). */
@@ -577,6 +881,9 @@ export async function record(
       return undefined;
     case "sandbox_run":
       recordSandboxRun(metrics, message.status);
+      return undefined;
+    case "telegram":
+      recordTelegram(metrics, message.observation);
       return undefined;
     case "scrape":
       return await scrape(metrics);

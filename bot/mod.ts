@@ -30,11 +30,16 @@ import {
   createChatBehavior,
 } from "../actors/chat.ts";
 import type { Config } from "../config.ts";
+import type {
+  TelegramObservation,
+  TelegramSendMethod,
+  TelegramUpdateType,
+} from "../actors/metrics.ts";
 import { createChatHandlers } from "./commands.ts";
 import type { ChatData } from "./data.ts";
 import { TelegramTokenError, TelegramUnavailableError } from "./errors.ts";
 import { BOT_COMMANDS } from "./format.ts";
-import { Outbox, type OutboxOptions } from "./outbox.ts";
+import { Outbox, type OutboxOptions, type OutgoingMessage } from "./outbox.ts";
 import { Poller, type PollerEvent, type PollerOptions } from "./polling.ts";
 import {
   createWebhookHandler,
@@ -84,6 +89,8 @@ export interface BotOptions {
   /** How often a chat retries replies Telegram has not acknowledged, e.g. after a restart (default 30 s). */
   readonly replyRetryMs?: number;
   readonly log?: BotLog;
+  /** Told about updates received, messages sent or refused and 429s (the `troupe_telegram_*` metrics). */
+  readonly observe?: (observation: TelegramObservation) => void;
 }
 
 /** The bot, ready to be started. */
@@ -198,17 +205,29 @@ function userOf(
 export function createBot(options: BotOptions): TelegramBot {
   const apiRoot = options.apiRoot ?? "https://api.telegram.org";
   const log: BotLog = options.log ?? (() => {});
+  const observe = options.observe ?? (() => {});
   const bot = new Bot(options.token, {
     client: { apiRoot },
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
   });
   const outbox = new Outbox({
-    onDropped: (message, error) =>
+    ...options.outbox,
+    onDropped: (message, error) => {
+      observe({ type: "send_failed", method: sendMethod(message) });
       log("warn", "telegram message dropped", {
         type: message.type,
         error: error instanceof Error ? error.message : String(error),
-      }),
-    ...options.outbox,
+      });
+      options.outbox?.onDropped?.(message, error);
+    },
+    onSent: (message) => {
+      observe({ type: "sent", method: sendMethod(message) });
+      options.outbox?.onSent?.(message);
+    },
+    onRateLimited: (message, retryAfterSeconds) => {
+      observe({ type: "rate_limited", method: sendMethod(message) });
+      options.outbox?.onRateLimited?.(message, retryAfterSeconds);
+    },
     api: bot.api,
   });
   let username = options.botInfo?.username;
@@ -248,7 +267,10 @@ export function createBot(options: BotOptions): TelegramBot {
     await refs.ref(CHAT_KIND, String(input.chatId)).tell(input.message);
   }
 
-  bot.use((ctx) => route(ctx.update));
+  bot.use((ctx) => {
+    observe({ type: "update", update: updateType(ctx.update) });
+    return route(ctx.update);
+  });
 
   const webhookHandler = options.webhook
     ? createWebhookHandler(bot, { secretToken: options.webhook.secretToken })
@@ -333,7 +355,12 @@ export function createBot(options: BotOptions): TelegramBot {
         apiRoot,
         allowedUpdates: ["message", "callback_query"],
         handle: handleBatch,
-        onEvent: (event: PollerEvent) => logPollerEvent(log, event),
+        onEvent: (event: PollerEvent) => {
+          if (event.type === "rate_limited") {
+            observe({ type: "rate_limited", method: "getUpdates" });
+          }
+          logPollerEvent(log, event);
+        },
         ...options.polling,
       });
       poller.start().catch((error) =>
@@ -352,6 +379,24 @@ export function createBot(options: BotOptions): TelegramBot {
       );
     },
   };
+}
+
+/** The Bot API method the outbox calls for a message. */
+function sendMethod(message: OutgoingMessage): TelegramSendMethod {
+  switch (message.type) {
+    case "send":
+      return "sendMessage";
+    case "edit":
+      return "editMessageText";
+    case "answer":
+      return "answerCallbackQuery";
+  }
+}
+
+function updateType(update: Update): TelegramUpdateType {
+  if (update.message) return "message";
+  if (update.callback_query) return "callback_query";
+  return "other";
 }
 
 function logPollerEvent(log: BotLog, event: PollerEvent): void {

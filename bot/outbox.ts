@@ -61,6 +61,8 @@ export interface OutboxOptions {
   readonly rememberDone?: number;
   /** Told about a message Telegram refused for good. */
   readonly onDropped?: (message: OutgoingMessage, error: unknown) => void;
+  /** Told about each message Telegram accepted, for metrics. */
+  readonly onSent?: (message: OutgoingMessage) => void;
   /** Told about each 429, for metrics and logs. */
   readonly onRateLimited?: (
     message: OutgoingMessage,
@@ -119,6 +121,7 @@ export class Outbox implements ReplySender {
   readonly #maxBackoff: number;
   readonly #onDropped: OutboxOptions["onDropped"];
   readonly #onRateLimited: OutboxOptions["onRateLimited"];
+  readonly #onSent: OutboxOptions["onSent"];
   readonly #lanes = new Map<string, Lane>();
   /** Keyed items queued or in flight. */
   readonly #inFlight = new Map<string, Item>();
@@ -146,6 +149,7 @@ export class Outbox implements ReplySender {
     this.#rememberDone = options.rememberDone ?? 10_000;
     this.#onDropped = options.onDropped;
     this.#onRateLimited = options.onRateLimited;
+    this.#onSent = options.onSent;
   }
 
   /** Messages accepted and not yet delivered or dropped. */
@@ -323,6 +327,7 @@ export class Outbox implements ReplySender {
           break;
       }
       this.stats.sent++;
+      this.#onSent?.(message);
       return { type: "sent" };
     } catch (error) {
       if (error instanceof GrammyError) {

@@ -226,7 +226,8 @@ Deno.test("two metrics objects never share series (no global registry)", async (
   const b = createMetrics({ defaultMetrics: false });
   await record(a, { type: "sandbox_run", status: "timeout" });
   assert.equal(await valueOf(a.sandboxRuns, { status: "timeout" }), 1);
-  assert.equal(await valueOf(b.sandboxRuns, { status: "timeout" }), undefined);
+  // b's series exists from the start (at 0) and stays there.
+  assert.equal(await valueOf(b.sandboxRuns, { status: "timeout" }), 0);
 });
 
 const promtool = await promtoolCheck.available();
@@ -319,7 +320,8 @@ Deno.test({
       state = await behavior.receive(ctx, state, message);
     }
     const text = await m.registry.metrics();
-    assert.match(text, /troupe_process_cpu_seconds_total/);
+    assert.match(text, /^process_cpu_seconds_total\{node="node-1"\} /m);
+    assert.doesNotMatch(text, /troupe_process_|troupe_nodejs_/);
     const result = await promtoolCheck(text);
     assert.equal(result.code, 0, result.output);
     assert.equal(result.output.trim(), "", result.output);
@@ -409,5 +411,41 @@ Deno.test("the model client's and vector store's observe reports plug in as they
     text,
     /^troupe_vector_operation_duration_seconds_count\{operation="add",collection="code_snippets"\} 1$/m,
   );
-  assert.ok(!text.includes("outcome="), "no unplanned labels");
+  // The outcome is counted per call, folded to ok / error / timeout.
+  assert.match(
+    text,
+    /^troupe_llm_requests_total\{model="qwen",operation="embed",outcome="ok"\} 1$/m,
+  );
+  llmObserve({
+    model: "qwen",
+    operation: "chat",
+    durationSeconds: 120,
+    outcome: "ModelTimeoutError",
+  });
+  llmObserve({
+    model: "qwen",
+    operation: "chat",
+    durationSeconds: 1,
+    outcome: "ModelNotFoundError",
+  });
+  llmObserve({
+    model: "qwen",
+    operation: "health",
+    durationSeconds: 0.01,
+    outcome: "ok",
+  });
+  const after = await m.registry.metrics();
+  for (const outcome of ["timeout", "error"]) {
+    assert.match(
+      after,
+      new RegExp(
+        `^troupe_llm_requests_total\\{model="qwen",operation="chat",outcome="${outcome}"\\} 1$`,
+        "m",
+      ),
+    );
+  }
+  assert.ok(
+    !after.includes('operation="health",outcome'),
+    "health checks are not calls",
+  );
 });
