@@ -6,7 +6,7 @@
  * @module
  */
 import type { Hono } from "hono";
-import { SUPPORTED_LANGUAGES } from "../../actors/languages.ts";
+import { SUPPORTED_LANGUAGES } from "../../actors/languages/mod.ts";
 import { BUILD_STATUSES } from "../../storage/schema.ts";
 import type { ApiFailure } from "../api.ts";
 import type { WebContext, WebEnv } from "../context.ts";
