@@ -6,6 +6,7 @@ import {
 import { webConsole } from "../../web/mod.ts";
 import { openRouteFixture, type RouteFixture } from "../http/routes/_setup.ts";
 import { createMetrics } from "../../actors/metrics.ts";
+import { createModelCatalog } from "../../actors/workflow/model_catalog.ts";
 import type { Message } from "../../runtime/actor.ts";
 
 /** Opens the fixture with `/` served by the console. */
@@ -15,7 +16,11 @@ export async function openWebFixture(): Promise<RouteFixture> {
     app: {
       metrics,
     },
-    deps: {},
+    deps: {
+      models: createModelCatalog({
+        list: () => Promise.resolve(["fake-coder:1b"]),
+      }),
+    },
   });
   adminOpsRoutes({
     db: f.db,

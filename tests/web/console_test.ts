@@ -125,11 +125,31 @@ Deno.test("web console", async (t) => {
       });
       assert.equal(bad.status, 400);
       assert.match(bad.text, /body\.project/);
-      assert.match(bad.text, /typescript or javascript/);
+      assert.match(
+        bad.text,
+        /builds can target typescript, javascript, python/,
+      );
       assert.match(
         bad.text,
         /value=" {2}"/,
         "the form keeps what was typed",
+      );
+      const missing = await b.post("/builds", {
+        ...REQUEST,
+        model: "llama-none:70b",
+      });
+      assert.equal(missing.status, 400);
+      assert.match(missing.text, /llama-none:70b/);
+      assert.match(missing.text, /fake-coder:1b/, "names the installed ones");
+      const picked = await b.post("/builds", {
+        ...REQUEST,
+        model: "fake-coder:1b",
+      });
+      assert.equal(picked.status, 303);
+      const pickedId = picked.location!.split("/").pop()!;
+      assert.equal(
+        (await getBuild(f.db, bob.user.id, pickedId))?.model,
+        "fake-coder:1b",
       );
       const ok = await b.post("/builds", REQUEST);
       assert.equal(ok.status, 303);

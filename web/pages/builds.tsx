@@ -125,6 +125,8 @@ export interface BuildForm {
   project?: string;
   language?: string;
   requirements?: string;
+  /** Empty for the node's configured model. */
+  model?: string;
 }
 
 /** Props of {@linkcode NewBuildPage}. */
@@ -174,14 +176,24 @@ export const NewBuildPage: FC<NewBuildProps> = (props) => {
           field="requirements"
           id="requirements-error"
         />
-        <h2>Model</h2>
+        <label for="model">Model</label>
+        <select
+          id="model"
+          name="model"
+          class="wide"
+          aria-describedby="model-help model-error"
+        >
+          <option value="">the node's configured model</option>
+          {props.models.map((m) => (
+            <option value={m} selected={m === v.model}>{m}</option>
+          ))}
+        </select>
         <p id="model-help" class="muted">
           {props.models.length
-            ? `The node's Ollama has: ${
-              props.models.join(", ")
-            }. Builds use the node's configured model (the build API has no per-build model yet).`
+            ? "Models installed on the node's Ollama (/api/tags)."
             : "The model server could not be asked for its models (/api/tags); builds use the node's configured model."}
         </p>
+        <FieldError error={props.error} field="model" id="model-error" />
         <p>
           <button class="primary" type="submit">Start build</button>
         </p>

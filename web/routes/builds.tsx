@@ -117,11 +117,13 @@ export function buildPages(
       project: form.project ?? "",
       language: form.language ?? "",
       requirements: form.requirements ?? "",
+      model: form.model ?? "",
     };
+    const { model, ...rest } = values;
     const created = await c.var.api.call<{ id: string }>(
       "POST",
       "/v1/builds",
-      values,
+      model ? { ...rest, model } : rest,
     );
     if (!created.ok) return await newForm(c, values, created.error);
     return c.redirect(`/builds/${created.data.id}`, 303);
