@@ -409,7 +409,7 @@ Deno.test("telegram commands end to end through grammY and the chat actors", asy
       const languageMessage = rig.tg.messages(81).at(-1)!;
       assert.deepEqual(
         languageMessage.replyMarkup!.inline_keyboard.flat().map((b) => b.text),
-        ["TypeScript", "JavaScript", "Cancel"],
+        ["TypeScript", "JavaScript", "Python", "Cancel"],
       );
       await rig.press(
         81,
