@@ -5,6 +5,7 @@
  *
  * @module
  */
+import "./cli/_node_warnings.ts";
 import { type Config, ConfigError, readConfig } from "./config.ts";
 import type { Command } from "./cli/_context.ts";
 import { runInNode } from "./cli/_node.ts";

@@ -1,0 +1,34 @@
+/**
+ * The command line prints what Troupe has to say, not a dependency's
+ * deprecation notice (grammY's npm build pulls in `punycode`).
+ */
+import process from "node:process";
+import { assert } from "../deps.ts";
+
+Deno.test("the CLI's usage line comes without Node's punycode deprecation warning", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, stderr);
+  assert.match(stderr, /usage: deno task <command>/);
+  assert.doesNotMatch(stderr, /DEP0040|punycode/);
+});
+
+Deno.test("other warnings still reach the terminal", async () => {
+  await import("../../cli/_node_warnings.ts");
+  const seen: string[] = [];
+  const listener = (warning: Error) => seen.push(warning.message);
+  process.on("warning", listener);
+  try {
+    process.emitWarning("kept", { code: "TROUPE_TEST" });
+    process.emitWarning("dropped", { code: "DEP0040" });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  } finally {
+    process.off("warning", listener);
+  }
+  assert.deepEqual(seen, ["kept"]);
+});
