@@ -5,16 +5,22 @@
 import process from "node:process";
 import { assert } from "../deps.ts";
 
-Deno.test("the CLI's usage line comes without Node's punycode deprecation warning", async () => {
+Deno.test("loading the CLI prints no punycode deprecation warning from grammY's node-fetch", async () => {
+  // The notice is printed on the next tick, so the child stays alive a moment
+  // after loading everything `main.ts` imports.
+  const main = new URL("../../main.ts", import.meta.url).href;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname],
-    env: { NO_COLOR: "1" },
+    args: [
+      "eval",
+      `await import(${
+        JSON.stringify(main)
+      }); await new Promise((r) => setTimeout(r, 200));`,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 2, stderr);
-  assert.match(stderr, /usage: deno task <command>/);
+  assert.equal(out.code, 0, stderr);
   assert.doesNotMatch(stderr, /DEP0040|punycode/);
 });
 
