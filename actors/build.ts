@@ -21,7 +21,7 @@ import {
 import { type AuditContext, writeAudit } from "../storage/audit.ts";
 import { type BuildPatch, loadBuild, updateBuild } from "../storage/builds.ts";
 import type { BuildStatus, Db } from "../storage/schema.ts";
-import { canTransition, isFinal, pathTo } from "./build_status.ts";
+import { canTransition, isTerminalStatus, pathTo } from "./build_status.ts";
 import type { MetricsMessage } from "./metrics.ts";
 import type { NodeName, WorkflowProgress } from "./workflow/graph.ts";
 import { WORKFLOW_KIND, type WorkflowMessage } from "./workflow.ts";
@@ -301,14 +301,14 @@ export function buildBehavior(deps: BuildActorDeps) {
       return state;
     }
     const now = ctx.now();
-    if (!isFinal(from) && from !== "queued") {
+    if (!isTerminalStatus(from) && from !== "queued") {
       deps.metrics?.({
         type: "workflow_step",
         step: from,
         durationSeconds: (now - state.since) / 1000,
       });
     }
-    if (isFinal(to)) {
+    if (isTerminalStatus(to)) {
       deps.metrics?.({
         type: "build_finished",
         status: to,
@@ -342,7 +342,7 @@ export function buildBehavior(deps: BuildActorDeps) {
     }),
     parse: (input) => messageSchema.parse(input) as BuildMessage,
     async childFailed(ctx, state, failure) {
-      if (state.status === null || isFinal(state.status)) return state;
+      if (state.status === null || isTerminalStatus(state.status)) return state;
       if (failure.outcome === "restarted") return state;
       return await move(ctx, state, "failed", { node: "workflow" }, {
         error: `the workflow crashed: ${failure.error}`,
@@ -374,7 +374,7 @@ export function buildBehavior(deps: BuildActorDeps) {
           return state;
         case "start": {
           if (status !== "queued") {
-            ctx.reply({ ok: isFinal(status) ? false : true, status });
+            ctx.reply({ ok: isTerminalStatus(status) ? false : true, status });
             return state;
           }
           // The row stays queued until the graph's first node reports.
@@ -386,7 +386,7 @@ export function buildBehavior(deps: BuildActorDeps) {
           return state;
         }
         case "cancel": {
-          if (isFinal(status)) {
+          if (isTerminalStatus(status)) {
             ctx.reply({ ok: false, status } satisfies CancelReply);
             return state;
           }
@@ -413,7 +413,7 @@ export function buildBehavior(deps: BuildActorDeps) {
           return next;
         }
         case "step": {
-          if (isFinal(status)) return state;
+          if (isTerminalStatus(status)) return state;
           const to = NODE_STATUS[message.node];
           if (to === undefined) return state;
           return await move(ctx, state, to, { attempt: message.attempt }, {
@@ -424,7 +424,9 @@ export function buildBehavior(deps: BuildActorDeps) {
         }
         case "progress": {
           // Warnings are still logged after the end (Chroma bookkeeping runs last).
-          if (isFinal(status) && message.event.type !== "warning") return state;
+          if (isTerminalStatus(status) && message.event.type !== "warning") {
+            return state;
+          }
           const { type, ...data } = message.event;
           if (message.event.type === "tests") {
             deps.metrics?.({
@@ -435,7 +437,7 @@ export function buildBehavior(deps: BuildActorDeps) {
           return await apply(ctx, state, null, [{ type, data }]);
         }
         case "completed": {
-          if (isFinal(status)) return state;
+          if (isTerminalStatus(status)) return state;
           // A resumed run may finish without repeating its last step reports:
           // walk through the statuses in between (finalizing at least).
           return await move(
@@ -450,7 +452,7 @@ export function buildBehavior(deps: BuildActorDeps) {
           );
         }
         case "failed": {
-          if (isFinal(status)) return state;
+          if (isTerminalStatus(status)) return state;
           return await move(ctx, state, "failed", {
             node: message.node,
             error: message.error,

@@ -6,12 +6,13 @@
  */
 import { parseArgs } from "node:util";
 import type { Config } from "../config.ts";
-import { BUILD_STATUSES, TERMINAL_BUILD_STATUSES } from "../storage/schema.ts";
+import { BUILD_STATUSES, isTerminalStatus } from "../storage/schema.ts";
 import { type Command, table, UsageError } from "./_context.ts";
 import { SUPPORTED_LANGUAGES } from "../actors/languages/mod.ts";
 
-const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_BUILD_STATUSES);
-const STEPS: readonly string[] = BUILD_STATUSES.filter((s) => !TERMINAL.has(s));
+const STEPS: readonly string[] = BUILD_STATUSES.filter((s) =>
+  !isTerminalStatus(s)
+);
 
 /** A client of the node's HTTP API. */
 export interface ApiClient {
@@ -112,7 +113,7 @@ export function progressLine(
   width = 30,
 ): string {
   const step = STEPS.indexOf(status);
-  const done = TERMINAL.has(status) ? STEPS.length : Math.max(0, step);
+  const done = isTerminalStatus(status) ? STEPS.length : Math.max(0, step);
   const filled = Math.round(width * done / STEPS.length);
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${status}${
     attempt > 1 ? ` (attempt ${attempt})` : ""
