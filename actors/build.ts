@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { z } from "zod";
 import { defineActor } from "../runtime/actor.ts";
 import type { ActorContext } from "../runtime/actor.ts";
 import {
@@ -23,62 +22,23 @@ import { type BuildPatch, loadBuild, updateBuild } from "../storage/builds.ts";
 import type { BuildStatus, Db } from "../storage/schema.ts";
 import { canTransition, isTerminalStatus, pathTo } from "./build_status.ts";
 import type { MetricsMessage } from "./metrics.ts";
-import type { NodeName, WorkflowProgress } from "./workflow/graph.ts";
-import { WORKFLOW_KIND, type WorkflowMessage } from "./workflow.ts";
+import type { NodeName } from "./workflow/types.ts";
+import {
+  BUILD_KIND,
+  type BuildMessage,
+  buildMessageSchema,
+  WORKFLOW_KIND,
+  type WorkflowMessage,
+} from "./build_messages.ts";
+
+export {
+  BUILD_KIND,
+  type BuildMessage,
+  type BuildResultSummary,
+} from "./build_messages.ts";
 
 /** Thrown inside a transaction to roll back a replayed message's writes. */
 class Replayed extends Error {}
-
-/** The build actor kind. */
-export const BUILD_KIND = "build";
-
-/** What a finished workflow reports. */
-export interface BuildResultSummary {
-  readonly outcome: "succeeded" | "failed" | "cancelled";
-  readonly attempts: number;
-  readonly files: readonly string[];
-  readonly tests:
-    | {
-      readonly status: string;
-      readonly passed: number;
-      readonly failed: number;
-    }
-    | null;
-  readonly scores:
-    | {
-      readonly security: number;
-      readonly quality: number;
-      readonly maintainability: number;
-    }
-    | null;
-}
-
-/** Messages of the build actor. */
-export type BuildMessage =
-  /** Starts the workflow of an existing, queued build. */
-  | { type: "start" }
-  /** Cancels the build unless it already finished; replies {@linkcode CancelReply}. */
-  | {
-    type: "cancel";
-    reason?: string;
-    /** Who asked (audited with the change); absent for the system. */
-    by?: { userId: string | null; ip?: string | null };
-  }
-  /** Replies with the build's status. */
-  | { type: "get" }
-  /** From the workflow: a graph node started. */
-  | { type: "step"; node: NodeName; attempt: number }
-  /** From the workflow: anything else worth showing (tokens, tests, retries). */
-  | { type: "progress"; event: WorkflowProgress }
-  /** From the workflow: the build succeeded. */
-  | { type: "completed"; summary: BuildResultSummary }
-  /** From the workflow: the build failed. */
-  | {
-    type: "failed";
-    error: string;
-    node: NodeName;
-    summary?: BuildResultSummary;
-  };
 
 /** The reply to `cancel`. */
 export interface CancelReply {
@@ -116,58 +76,6 @@ const NODE_STATUS: Partial<Record<NodeName, BuildStatus>> = {
   test: "testing",
   finalize: "finalizing",
 };
-
-const nodeName = z.enum([
-  "analyze",
-  "plan",
-  "generate",
-  "test",
-  "finalize",
-  "fail",
-]);
-const summary = z.object({
-  outcome: z.enum(["succeeded", "failed", "cancelled"]),
-  attempts: z.number().int().min(0),
-  files: z.array(z.string()),
-  tests: z.object({
-    status: z.string(),
-    passed: z.number(),
-    failed: z.number(),
-  }).nullable(),
-  scores: z.object({
-    security: z.number(),
-    quality: z.number(),
-    maintainability: z.number(),
-  }).nullable(),
-});
-const messageSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("start") }),
-  z.object({
-    type: z.literal("cancel"),
-    reason: z.string().max(500).optional(),
-    by: z.object({
-      userId: z.uuid().nullable(),
-      ip: z.string().max(64).nullable().optional(),
-    }).optional(),
-  }),
-  z.object({ type: z.literal("get") }),
-  z.object({
-    type: z.literal("step"),
-    node: nodeName,
-    attempt: z.number().int().min(0),
-  }),
-  z.object({
-    type: z.literal("progress"),
-    event: z.object({ type: z.string() }).loose(),
-  }),
-  z.object({ type: z.literal("completed"), summary }),
-  z.object({
-    type: z.literal("failed"),
-    error: z.string(),
-    node: nodeName,
-    summary: summary.optional(),
-  }),
-]);
 
 /**
  * The build actor's behaviour.
@@ -340,7 +248,7 @@ export function buildBehavior(deps: BuildActorDeps) {
       since: 0,
       createdAt: 0,
     }),
-    parse: (input) => messageSchema.parse(input) as BuildMessage,
+    parse: (input) => buildMessageSchema.parse(input),
     async childFailed(ctx, state, failure) {
       if (state.status === null || isTerminalStatus(state.status)) return state;
       if (failure.outcome === "restarted") return state;
