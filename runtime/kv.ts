@@ -76,6 +76,7 @@ import { KvLease, type LeaseDeps } from "./_kv_lease.ts";
 import { consoleLogger, type Logger } from "./logger.ts";
 import { errorText } from "./_host.ts";
 import { isClosedError, listAll, retryLocked } from "./_kv_retry.ts";
+import { sleep } from "./retry.ts";
 
 /** Options of {@linkcode KvTransport}. */
 export interface KvTransportOptions {
@@ -1080,8 +1081,8 @@ function mapKvError(error: unknown, groups: Group[]): unknown {
   return error;
 }
 
+/** Waits a little before the next compare-and-set attempt (random, growing with `attempt`). */
 function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(50, 1 + attempt * 2);
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return sleep(Math.random() * Math.min(50, 1 + attempt * 2));
 }
 export { retryLocked } from "./_kv_retry.ts";
