@@ -16,6 +16,7 @@
  */
 import { createRequire } from "node:module";
 import { ChromaClient } from "chromadb";
+import { stripAnsi } from "../runtime/ansi.ts";
 
 /** Options of {@linkcode startEmbeddedChroma}. */
 export interface EmbeddedChromaOptions {
@@ -79,8 +80,7 @@ function tail(stream: ReadableStream<Uint8Array>, limit = 4_000) {
   })().catch(() => {});
   return {
     text: () =>
-      // deno-lint-ignore no-control-regex
-      text.replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) =>
+      stripAnsi(text).split("\n").filter((l) =>
         l.trim() !== "" && !/^[\s(#]+$/.test(l)
       ).join("\n"),
     done,
