@@ -9,6 +9,7 @@ import type { Config } from "../config.ts";
 import { BUILD_STATUSES, isTerminalStatus } from "../storage/schema.ts";
 import { type Command, table, UsageError } from "./_context.ts";
 import { SUPPORTED_LANGUAGES } from "../actors/languages/mod.ts";
+import { sleep } from "../runtime/retry.ts";
 
 const STEPS: readonly string[] = BUILD_STATUSES.filter((s) =>
   !isTerminalStatus(s)
@@ -143,8 +144,7 @@ export async function createBuild(
   const headers = {
     "idempotency-key": options.idempotencyKey ?? crypto.randomUUID(),
   };
-  const sleep = options.sleep ??
-    ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const wait = options.sleep ?? sleep;
   for (let attempt = 1;; attempt++) {
     const response = await api.request("POST", "/v1/builds", body, headers);
     if (response.status !== 503 || attempt >= CREATE_ATTEMPTS) return response;
@@ -154,7 +154,7 @@ export async function createBuild(
     if (answer?.error?.code !== "actor_timeout") return response;
     await response.body?.cancel();
     const seconds = Number(response.headers.get("Retry-After"));
-    await sleep(Math.min(Number.isFinite(seconds) ? seconds : 1, 5) * 1000);
+    await wait(Math.min(Number.isFinite(seconds) ? seconds : 1, 5) * 1000);
   }
 }
 

@@ -17,6 +17,7 @@
 import { createRequire } from "node:module";
 import { ChromaClient } from "chromadb";
 import { stripAnsi } from "../runtime/ansi.ts";
+import { sleep } from "../runtime/retry.ts";
 
 /** Options of {@linkcode startEmbeddedChroma}. */
 export interface EmbeddedChromaOptions {
@@ -153,7 +154,7 @@ async function startOnce(
         output(),
       );
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   return {
     url,
