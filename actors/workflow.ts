@@ -31,7 +31,11 @@ import {
   workflowMessageSchema,
 } from "./build_messages.ts";
 
-export { WORKFLOW_KIND, type WorkflowMessage } from "./build_messages.ts";
+export {
+  type BuildResultSummary,
+  WORKFLOW_KIND,
+  type WorkflowMessage,
+} from "./build_messages.ts";
 
 /** What the workflow actor remembers between messages. */
 export interface WorkflowActorState {
