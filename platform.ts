@@ -46,7 +46,7 @@ import {
   createBuildEventHub,
 } from "./http/build_event_hub.ts";
 import { join } from "node:path";
-import { jsonLogger, type Logger } from "./http/middleware/logger.ts";
+import { jsonLogger, type LeveledLogger as Logger } from "./runtime/logger.ts";
 import { OPERATOR_PATH, operatorRoute } from "./http/operator.ts";
 import {
   databaseProbe,

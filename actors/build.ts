@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { z } from "zod";
 import { defineActor } from "../runtime/actor.ts";
 import type { ActorContext } from "../runtime/actor.ts";
 import {
@@ -21,64 +20,25 @@ import {
 import { type AuditContext, writeAudit } from "../storage/audit.ts";
 import { type BuildPatch, loadBuild, updateBuild } from "../storage/builds.ts";
 import type { BuildStatus, Db } from "../storage/schema.ts";
-import { canTransition, isFinal, pathTo } from "./build_status.ts";
+import { canTransition, isTerminalStatus, pathTo } from "./build_status.ts";
 import type { MetricsMessage } from "./metrics.ts";
-import type { NodeName, WorkflowProgress } from "./workflow/graph.ts";
-import { WORKFLOW_KIND, type WorkflowMessage } from "./workflow.ts";
+import type { NodeName } from "./workflow/types.ts";
+import {
+  BUILD_KIND,
+  type BuildMessage,
+  buildMessageSchema,
+  WORKFLOW_KIND,
+  type WorkflowMessage,
+} from "./build_messages.ts";
+
+export {
+  BUILD_KIND,
+  type BuildMessage,
+  type BuildResultSummary,
+} from "./build_messages.ts";
 
 /** Thrown inside a transaction to roll back a replayed message's writes. */
 class Replayed extends Error {}
-
-/** The build actor kind. */
-export const BUILD_KIND = "build";
-
-/** What a finished workflow reports. */
-export interface BuildResultSummary {
-  readonly outcome: "succeeded" | "failed" | "cancelled";
-  readonly attempts: number;
-  readonly files: readonly string[];
-  readonly tests:
-    | {
-      readonly status: string;
-      readonly passed: number;
-      readonly failed: number;
-    }
-    | null;
-  readonly scores:
-    | {
-      readonly security: number;
-      readonly quality: number;
-      readonly maintainability: number;
-    }
-    | null;
-}
-
-/** Messages of the build actor. */
-export type BuildMessage =
-  /** Starts the workflow of an existing, queued build. */
-  | { type: "start" }
-  /** Cancels the build unless it already finished; replies {@linkcode CancelReply}. */
-  | {
-    type: "cancel";
-    reason?: string;
-    /** Who asked (audited with the change); absent for the system. */
-    by?: { userId: string | null; ip?: string | null };
-  }
-  /** Replies with the build's status. */
-  | { type: "get" }
-  /** From the workflow: a graph node started. */
-  | { type: "step"; node: NodeName; attempt: number }
-  /** From the workflow: anything else worth showing (tokens, tests, retries). */
-  | { type: "progress"; event: WorkflowProgress }
-  /** From the workflow: the build succeeded. */
-  | { type: "completed"; summary: BuildResultSummary }
-  /** From the workflow: the build failed. */
-  | {
-    type: "failed";
-    error: string;
-    node: NodeName;
-    summary?: BuildResultSummary;
-  };
 
 /** The reply to `cancel`. */
 export interface CancelReply {
@@ -116,58 +76,6 @@ const NODE_STATUS: Partial<Record<NodeName, BuildStatus>> = {
   test: "testing",
   finalize: "finalizing",
 };
-
-const nodeName = z.enum([
-  "analyze",
-  "plan",
-  "generate",
-  "test",
-  "finalize",
-  "fail",
-]);
-const summary = z.object({
-  outcome: z.enum(["succeeded", "failed", "cancelled"]),
-  attempts: z.number().int().min(0),
-  files: z.array(z.string()),
-  tests: z.object({
-    status: z.string(),
-    passed: z.number(),
-    failed: z.number(),
-  }).nullable(),
-  scores: z.object({
-    security: z.number(),
-    quality: z.number(),
-    maintainability: z.number(),
-  }).nullable(),
-});
-const messageSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("start") }),
-  z.object({
-    type: z.literal("cancel"),
-    reason: z.string().max(500).optional(),
-    by: z.object({
-      userId: z.uuid().nullable(),
-      ip: z.string().max(64).nullable().optional(),
-    }).optional(),
-  }),
-  z.object({ type: z.literal("get") }),
-  z.object({
-    type: z.literal("step"),
-    node: nodeName,
-    attempt: z.number().int().min(0),
-  }),
-  z.object({
-    type: z.literal("progress"),
-    event: z.object({ type: z.string() }).loose(),
-  }),
-  z.object({ type: z.literal("completed"), summary }),
-  z.object({
-    type: z.literal("failed"),
-    error: z.string(),
-    node: nodeName,
-    summary: summary.optional(),
-  }),
-]);
 
 /**
  * The build actor's behaviour.
@@ -301,14 +209,14 @@ export function buildBehavior(deps: BuildActorDeps) {
       return state;
     }
     const now = ctx.now();
-    if (!isFinal(from) && from !== "queued") {
+    if (!isTerminalStatus(from) && from !== "queued") {
       deps.metrics?.({
         type: "workflow_step",
         step: from,
         durationSeconds: (now - state.since) / 1000,
       });
     }
-    if (isFinal(to)) {
+    if (isTerminalStatus(to)) {
       deps.metrics?.({
         type: "build_finished",
         status: to,
@@ -340,9 +248,9 @@ export function buildBehavior(deps: BuildActorDeps) {
       since: 0,
       createdAt: 0,
     }),
-    parse: (input) => messageSchema.parse(input) as BuildMessage,
+    parse: (input) => buildMessageSchema.parse(input),
     async childFailed(ctx, state, failure) {
-      if (state.status === null || isFinal(state.status)) return state;
+      if (state.status === null || isTerminalStatus(state.status)) return state;
       if (failure.outcome === "restarted") return state;
       return await move(ctx, state, "failed", { node: "workflow" }, {
         error: `the workflow crashed: ${failure.error}`,
@@ -374,7 +282,7 @@ export function buildBehavior(deps: BuildActorDeps) {
           return state;
         case "start": {
           if (status !== "queued") {
-            ctx.reply({ ok: isFinal(status) ? false : true, status });
+            ctx.reply({ ok: isTerminalStatus(status) ? false : true, status });
             return state;
           }
           // The row stays queued until the graph's first node reports.
@@ -386,7 +294,7 @@ export function buildBehavior(deps: BuildActorDeps) {
           return state;
         }
         case "cancel": {
-          if (isFinal(status)) {
+          if (isTerminalStatus(status)) {
             ctx.reply({ ok: false, status } satisfies CancelReply);
             return state;
           }
@@ -413,7 +321,7 @@ export function buildBehavior(deps: BuildActorDeps) {
           return next;
         }
         case "step": {
-          if (isFinal(status)) return state;
+          if (isTerminalStatus(status)) return state;
           const to = NODE_STATUS[message.node];
           if (to === undefined) return state;
           return await move(ctx, state, to, { attempt: message.attempt }, {
@@ -424,7 +332,9 @@ export function buildBehavior(deps: BuildActorDeps) {
         }
         case "progress": {
           // Warnings are still logged after the end (Chroma bookkeeping runs last).
-          if (isFinal(status) && message.event.type !== "warning") return state;
+          if (isTerminalStatus(status) && message.event.type !== "warning") {
+            return state;
+          }
           const { type, ...data } = message.event;
           if (message.event.type === "tests") {
             deps.metrics?.({
@@ -435,7 +345,7 @@ export function buildBehavior(deps: BuildActorDeps) {
           return await apply(ctx, state, null, [{ type, data }]);
         }
         case "completed": {
-          if (isFinal(status)) return state;
+          if (isTerminalStatus(status)) return state;
           // A resumed run may finish without repeating its last step reports:
           // walk through the statuses in between (finalizing at least).
           return await move(
@@ -450,7 +360,7 @@ export function buildBehavior(deps: BuildActorDeps) {
           );
         }
         case "failed": {
-          if (isFinal(status)) return state;
+          if (isTerminalStatus(status)) return state;
           return await move(ctx, state, "failed", {
             node: message.node,
             error: message.error,

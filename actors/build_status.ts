@@ -8,9 +8,13 @@
  *
  * @module
  */
-import type { BuildStatus } from "../storage/schema.ts";
+import { type BuildStatus, isTerminalStatus } from "../storage/schema.ts";
 
 export type { BuildStatus } from "../storage/schema.ts";
+export {
+  isTerminalStatus,
+  TERMINAL_BUILD_STATUSES,
+} from "../storage/schema.ts";
 
 const NEXT: Record<BuildStatus, readonly BuildStatus[]> = {
   queued: ["analyzing"],
@@ -24,11 +28,13 @@ const NEXT: Record<BuildStatus, readonly BuildStatus[]> = {
   cancelled: [],
 };
 
-/** Statuses after which a build never changes again. */
-export function isFinal(status: BuildStatus): boolean {
-  return status === "succeeded" || status === "failed" ||
-    status === "cancelled";
-}
+/**
+ * Statuses after which a build never changes again: the same function as
+ * {@linkcode isTerminalStatus}, kept under the machine's older name.
+ *
+ * @deprecated Import {@linkcode isTerminalStatus} instead.
+ */
+export const isFinal: (status: BuildStatus) => boolean = isTerminalStatus;
 
 /**
  * Whether `to` may follow `from`. Staying in a status is not a transition
@@ -43,7 +49,7 @@ export function isFinal(status: BuildStatus): boolean {
  * ```
  */
 export function canTransition(from: BuildStatus, to: BuildStatus): boolean {
-  if (isFinal(from) || from === to) return false;
+  if (isTerminalStatus(from) || from === to) return false;
   if (to === "failed" || to === "cancelled") return true;
   return NEXT[from].includes(to);
 }

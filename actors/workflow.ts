@@ -22,13 +22,20 @@ import {
   type WorkflowProgress,
   type WorkflowStateValue,
 } from "./workflow/graph.ts";
-import type { BuildMessage, BuildResultSummary } from "./build.ts";
+import {
+  BUILD_KIND,
+  type BuildMessage,
+  type BuildResultSummary,
+  WORKFLOW_KIND,
+  type WorkflowMessage,
+  workflowMessageSchema,
+} from "./build_messages.ts";
 
-/** The workflow actor kind. */
-export const WORKFLOW_KIND = "workflow";
-
-/** Messages of the workflow actor. */
-export type WorkflowMessage = { type: "run"; buildId: string };
+export {
+  type BuildResultSummary,
+  WORKFLOW_KIND,
+  type WorkflowMessage,
+} from "./build_messages.ts";
 
 /** What the workflow actor remembers between messages. */
 export interface WorkflowActorState {
@@ -83,13 +90,7 @@ export function workflowBehavior(deps: WorkflowActorDeps) {
       backoff: { initialMs: 200, maxMs: 5_000, factor: 2, jitter: 0.2 },
     },
     initialState: () => ({ phase: "idle", outcome: null }),
-    parse(input) {
-      const m = input as Partial<WorkflowMessage>;
-      if (m?.type !== "run" || typeof m.buildId !== "string") {
-        throw new TypeError('expected { type: "run", buildId: string }');
-      }
-      return { type: "run", buildId: m.buildId };
-    },
+    parse: (input) => workflowMessageSchema.parse(input),
     async receive(ctx, state, message) {
       if (state.phase === "done") {
         ctx.reply({ outcome: state.outcome });
@@ -102,7 +103,7 @@ export function workflowBehavior(deps: WorkflowActorDeps) {
       }
       // A stopping node takes no new runs; another node (or a restart) will.
       deps.stopSignal?.throwIfAborted();
-      const build = ctx.ref<BuildMessage>("build", buildId);
+      const build = ctx.ref<BuildMessage>(BUILD_KIND, buildId);
       const row = await loadBuild(deps.db, buildId);
       if (row === undefined || isTerminalStatus(row.status)) {
         const outcome = row?.status === "succeeded"

@@ -6,12 +6,14 @@
  */
 import { parseArgs } from "node:util";
 import type { Config } from "../config.ts";
-import { BUILD_STATUSES, TERMINAL_BUILD_STATUSES } from "../storage/schema.ts";
+import { BUILD_STATUSES, isTerminalStatus } from "../storage/schema.ts";
 import { type Command, table, UsageError } from "./_context.ts";
 import { SUPPORTED_LANGUAGES } from "../actors/languages/mod.ts";
+import { sleep } from "../runtime/retry.ts";
 
-const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_BUILD_STATUSES);
-const STEPS: readonly string[] = BUILD_STATUSES.filter((s) => !TERMINAL.has(s));
+const STEPS: readonly string[] = BUILD_STATUSES.filter((s) =>
+  !isTerminalStatus(s)
+);
 
 /** A client of the node's HTTP API. */
 export interface ApiClient {
@@ -112,7 +114,7 @@ export function progressLine(
   width = 30,
 ): string {
   const step = STEPS.indexOf(status);
-  const done = TERMINAL.has(status) ? STEPS.length : Math.max(0, step);
+  const done = isTerminalStatus(status) ? STEPS.length : Math.max(0, step);
   const filled = Math.round(width * done / STEPS.length);
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${status}${
     attempt > 1 ? ` (attempt ${attempt})` : ""
@@ -142,8 +144,7 @@ export async function createBuild(
   const headers = {
     "idempotency-key": options.idempotencyKey ?? crypto.randomUUID(),
   };
-  const sleep = options.sleep ??
-    ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const wait = options.sleep ?? sleep;
   for (let attempt = 1;; attempt++) {
     const response = await api.request("POST", "/v1/builds", body, headers);
     if (response.status !== 503 || attempt >= CREATE_ATTEMPTS) return response;
@@ -153,7 +154,7 @@ export async function createBuild(
     if (answer?.error?.code !== "actor_timeout") return response;
     await response.body?.cancel();
     const seconds = Number(response.headers.get("Retry-After"));
-    await sleep(Math.min(Number.isFinite(seconds) ? seconds : 1, 5) * 1000);
+    await wait(Math.min(Number.isFinite(seconds) ? seconds : 1, 5) * 1000);
   }
 }
 

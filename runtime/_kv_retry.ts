@@ -7,6 +7,8 @@
  * @module
  */
 
+import { retry } from "./retry.ts";
+
 const MAX_ATTEMPTS = 400;
 
 /** True for KV's transient lock errors. */
@@ -24,16 +26,12 @@ export function isClosedError(error: unknown): boolean {
 }
 
 /** Runs `fn`, trying again with a short random backoff while the KV file is locked. */
-export async function retryLocked<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (!isLockedError(error) || attempt >= MAX_ATTEMPTS) throw error;
-      const ms = 1 + Math.random() * Math.min(25, 2 + attempt);
-      await new Promise((resolve) => setTimeout(resolve, ms));
-    }
-  }
+export function retryLocked<T>(fn: () => Promise<T>): Promise<T> {
+  return retry(fn, {
+    retries: MAX_ATTEMPTS,
+    shouldRetry: isLockedError,
+    delay: (n) => 1 + Math.random() * Math.min(25, 1 + n),
+  });
 }
 
 /** Collects a listing, retrying the whole listing while the file is locked. */

@@ -30,6 +30,13 @@
  *   chain on the queue: a delayed message that re-arms itself while the lease
  *   is alive and wakes the actor once the lease has expired.
  *
+ * The transport is split along its parts: `_kv_post.ts` (posting),
+ * `_kv_queue.ts` (the queue), `_kv_sweep.ts` (replies and sweeping),
+ * `_kv_core.ts` (the state they share, limits, helpers), `_kv_lease.ts`
+ * (the lease), `_kv_keys.ts` (keys and queue messages), `_kv_retry.ts`
+ * (lock retries). This file is the front door: options, construction,
+ * post/lease/reply/listen/pause/close.
+ *
  * @module
  */
 import type { Address } from "./actor.ts";
@@ -45,37 +52,33 @@ import type {
   TransportHandlers,
 } from "./transport.ts";
 import {
-  bellKey,
-  bellPrefix,
   fenceKey,
-  isQueueMessage,
-  keySizeBound,
-  KV_MAX_CHECKS,
-  KV_MAX_COMMIT_BYTES,
   KV_MAX_DELAY_MS,
-  KV_MAX_GET_MANY,
-  KV_MAX_MUTATIONS,
   KV_MAX_VALUE_BYTES,
   leaseKey,
   type LeaseValue,
-  lostPrefix,
   lostReminderKey,
   lostWakeKey,
-  mailboxKey,
   parseReplyTo,
   type QueueMessage,
-  reminderDoneKey,
   replyPrefix,
-  ringKey,
-  ringPrefix,
-  seqKey,
   serializedSize,
   wakeMessage,
 } from "./_kv_keys.ts";
 import { KvLease, type LeaseDeps } from "./_kv_lease.ts";
 import { consoleLogger, type Logger } from "./logger.ts";
 import { errorText } from "./_host.ts";
-import { isClosedError, listAll, retryLocked } from "./_kv_retry.ts";
+import { isClosedError, retryLocked } from "./_kv_retry.ts";
+import {
+  backoff,
+  describe,
+  DONE_SIZE,
+  type KvCore,
+  MAX_POST_ATTEMPTS,
+} from "./_kv_core.ts";
+import { KvPosting } from "./_kv_post.ts";
+import { KvQueue } from "./_kv_queue.ts";
+import { KvSweeper } from "./_kv_sweep.ts";
 
 /** Options of {@linkcode KvTransport}. */
 export interface KvTransportOptions {
@@ -118,33 +121,6 @@ export interface KvTransportOptions {
 }
 
 /** Posting more messages to one actor than fit in one atomic commit. */
-const MAX_MESSAGES_PER_TARGET = KV_MAX_MUTATIONS - 3;
-/** Commit size budget: KV's limit less room for what we do not measure exactly. */
-const COMMIT_BYTE_BUDGET = KV_MAX_COMMIT_BYTES - 16_384;
-/** Largest seq placeholder: V8 writes seqs >= 2^30 as 9-byte doubles, the widest form. */
-const SEQ_PLACEHOLDER = 2 ** 31;
-const MAX_POST_ATTEMPTS = 200;
-const REMINDER_DONE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-/** Delay of a queue message handed back because the transport is closed. */
-const CLOSED_REQUEUE_DELAY_MS = 1_000;
-/** A doorbell nobody answers (its node is gone) disappears after this long. */
-const RING_TTL_MS = 60_000;
-/** A post's doorbell for any node, in case no node listens for a while. */
-const BELL_TTL_MS = 10 * 60_000;
-/** Entries of the seq counter cache before it is dropped. */
-const COUNTER_CACHE_SIZE = 10_000;
-/** Envelopes remembered for local reads before the memory is dropped. */
-const RECENT_SIZE = 10_000;
-/** Entries of the busy-retry table before expired ones are dropped. */
-const RETRY_PENDING_SIZE = 10_000;
-/** Entries of the done-seq table before it is dropped. */
-const DONE_SIZE = 10_000;
-
-interface Group {
-  readonly target: Address;
-  readonly outgoing: Outgoing[];
-  bytes: number;
-}
 
 /**
  * The durable transport over Deno KV.
@@ -191,73 +167,73 @@ interface Group {
  * ```
  */
 export class KvTransport implements Transport {
+  /** This node's id. */
   readonly nodeId: string;
-  #kv: Deno.Kv;
-  #clock: Clock;
-  #wakeRetryDelayMs: number;
-  #pollIntervalMs: number;
-  #sweepIntervalMs: number;
-  #leaseGraceMs: number;
-  #replyTtlMs: number;
-  #backoffSchedule: number[] | undefined;
-  #seqFloor: ((target: Address) => Promise<number>) | undefined;
-  #logger: Logger;
-  #handlers: TransportHandlers | undefined;
-  #closed = false;
-  #openQueue: (() => Promise<Deno.Kv>) | undefined;
-  /** The handle taking queue deliveries when `openQueue` was given and not paused. */
-  #queueKv: Deno.Kv | undefined;
-  #paused = false;
-  /** Pauses and resumes, one after another. */
-  #queueChange: Promise<void> = Promise.resolve();
-  #pollTimer: ReturnType<typeof setTimeout> | undefined;
-  #background = new Set<Promise<unknown>>();
-  #lastSweep = -Infinity;
-  #replyDrain: Promise<void> | undefined;
-  #replyAgain = false;
-  /** Targets with a busy-retry wake-up already queued by this node, until when. */
-  #retryPending = new Map<string, number>();
-  #leaseDeps: LeaseDeps;
-  /** Seq counters as this node last wrote them: saves a read per post when no other node wrote since. */
-  #counters = new Map<string, { seq: number; versionstamp: string }>();
-  /** Envelopes this node committed, by target then seq, until acked (saves a read per turn). */
-  #recent = new Map<string, Map<number, Envelope>>();
-  #recentSize = 0;
-  /**
-   * Per actor, the highest seq this node's leases saw committed: a post's
-   * queue wake-up for seqs up to it has nothing left to do (the local wake-up
-   * after the post did it) and is dropped instead of costing a mailbox read.
-   */
-  #done = new Map<string, number>();
+  readonly #c: KvCore;
+  readonly #leaseDeps: LeaseDeps;
 
   constructor(options: KvTransportOptions) {
-    this.#kv = options.kv;
-    this.#clock = options.clock ?? realClock;
-    this.nodeId = options.nodeId ?? crypto.randomUUID();
-    if (this.nodeId === "" || this.nodeId.includes(":")) {
+    const nodeId = options.nodeId ?? crypto.randomUUID();
+    if (nodeId === "" || nodeId.includes(":")) {
       throw new RangeError(
-        `KvTransport nodeId must be non-empty and contain no ":" (got "${this.nodeId}")`,
+        `KvTransport nodeId must be non-empty and contain no ":" (got "${nodeId}")`,
       );
     }
-    this.#wakeRetryDelayMs = options.wakeRetryDelayMs ?? 750;
-    this.#pollIntervalMs = options.pollIntervalMs ?? 50;
-    this.#sweepIntervalMs = options.sweepIntervalMs ?? 5_000;
-    this.#leaseGraceMs = options.leaseGraceMs ?? 1_000;
-    this.#replyTtlMs = options.replyTtlMs ?? 600_000;
-    this.#backoffSchedule = options.backoffSchedule
-      ? [...options.backoffSchedule]
-      : undefined;
-    this.#seqFloor = options.seqFloor;
-    this.#logger = options.logger ?? consoleLogger;
-    this.#openQueue = options.openQueue;
+    this.nodeId = nodeId;
+    // The parts call each other through the core; they exist before any call.
+    const core: KvCore = {
+      nodeId,
+      kv: options.kv,
+      clock: options.clock ?? realClock,
+      wakeRetryDelayMs: options.wakeRetryDelayMs ?? 750,
+      pollIntervalMs: options.pollIntervalMs ?? 50,
+      sweepIntervalMs: options.sweepIntervalMs ?? 5_000,
+      leaseGraceMs: options.leaseGraceMs ?? 1_000,
+      replyTtlMs: options.replyTtlMs ?? 600_000,
+      backoffSchedule: options.backoffSchedule
+        ? [...options.backoffSchedule]
+        : undefined,
+      seqFloor: options.seqFloor,
+      logger: options.logger ?? consoleLogger,
+      handlers: undefined,
+      closed: false,
+      openQueue: options.openQueue,
+      queueKv: undefined,
+      paused: false,
+      queueChange: Promise.resolve(),
+      pollTimer: undefined,
+      background: new Set(),
+      lastSweep: -Infinity,
+      replyDrain: undefined,
+      replyAgain: false,
+      retryPending: new Map(),
+      counters: new Map(),
+      recent: new Map(),
+      recentSize: 0,
+      done: new Map(),
+      enqueueOptions: (delay, lost) => queue.enqueueOptions(delay, lost),
+      enqueue: (msg, delay, lost) => queue.enqueue(msg, delay, lost),
+      retryWake: (target, holder) => queue.retryWake(target, holder),
+      onQueue: (raw) => queue.onQueue(raw),
+      post: (messages, reminder) => posting.post(messages, reminder),
+      checkEnvelope: (message) => posting.checkEnvelope(message),
+      track: <T>(promise: Promise<T>) => sweeper.track(promise),
+      wakeFailed: (target, error) => sweeper.wakeFailed(target, error),
+      drainReplies: () => sweeper.drainReplies(),
+      schedulePoll: (ms) => sweeper.schedulePoll(ms),
+    };
+    const posting = new KvPosting(core);
+    const queue = new KvQueue(core);
+    const sweeper = new KvSweeper(core);
+    this.#c = core;
     this.#leaseDeps = {
-      kv: this.#kv,
-      clock: this.#clock,
-      node: this.nodeId,
+      kv: this.#c.kv,
+      clock: this.#c.clock,
+      node: nodeId,
       wake: (target) =>
-        this.#enqueue(wakeMessage(target), 0, [lostWakeKey(target)]),
+        this.#c.enqueue(wakeMessage(target), 0, [lostWakeKey(target)]),
       recent: (target, from, limit) => {
-        const box = this.#recent.get(addressKey(target));
+        const box = this.#c.recent.get(addressKey(target));
         const out: Envelope[] = [];
         for (let seq = from; box && out.length < limit; seq++) {
           const envelope = box.get(seq);
@@ -268,25 +244,25 @@ export class KvTransport implements Transport {
       },
       forget: (target, uptoSeq) => {
         const key = addressKey(target);
-        if ((this.#done.get(key) ?? 0) < uptoSeq) {
-          if (this.#done.size >= DONE_SIZE) this.#done.clear();
-          this.#done.set(key, uptoSeq);
+        if ((this.#c.done.get(key) ?? 0) < uptoSeq) {
+          if (this.#c.done.size >= DONE_SIZE) this.#c.done.clear();
+          this.#c.done.set(key, uptoSeq);
         }
-        const box = this.#recent.get(key);
+        const box = this.#c.recent.get(key);
         if (!box) return;
         for (const seq of box.keys()) {
           if (seq > uptoSeq) continue;
           box.delete(seq);
-          this.#recentSize--;
+          this.#c.recentSize--;
         }
-        if (box.size === 0) this.#recent.delete(key);
+        if (box.size === 0) this.#c.recent.delete(key);
       },
     };
   }
 
   /** Appends messages to their mailboxes and enqueues one wake-up per actor, atomically per actor. */
   post(messages: readonly Outgoing[]): Promise<void> {
-    return this.#post(messages, undefined);
+    return this.#c.post(messages, undefined);
   }
 
   /** Posts `message` after `delayMs` (at most 30 days), durably, exactly once. */
@@ -296,7 +272,7 @@ export class KvTransport implements Transport {
         `postLater delay ${delayMs} ms is over Deno KV's 30-day limit (${KV_MAX_DELAY_MS} ms); keep far-future dates in the actor's state and remind closer to them`,
       );
     }
-    this.#checkEnvelope(message);
+    this.#c.checkEnvelope(message);
     const rid = crypto.randomUUID();
     const msg: QueueMessage = { troupe: 1, t: "remind", rid, message };
     const bytes = serializedSize(msg);
@@ -307,7 +283,7 @@ export class KvTransport implements Transport {
         KV_MAX_VALUE_BYTES,
       );
     }
-    await this.#enqueue(msg, Math.max(0, delayMs), [lostReminderKey(rid)]);
+    await this.#c.enqueue(msg, Math.max(0, delayMs), [lostReminderKey(rid)]);
   }
 
   /**
@@ -321,12 +297,12 @@ export class KvTransport implements Transport {
     const fKey = fenceKey(target);
     for (let attempt = 0; attempt < MAX_POST_ATTEMPTS; attempt++) {
       const [lease, fence] = await retryLocked(() =>
-        this.#kv.getMany<[LeaseValue, number]>([lKey, fKey])
+        this.#c.kv.getMany<[LeaseValue, number]>([lKey, fKey])
       );
-      const now = this.#clock.now();
+      const now = this.#c.clock.now();
       const held = lease.value;
       if (held && held.expiresAt > now) {
-        await this.#retryWake(target, held.node);
+        await this.#c.retryWake(target, held.node);
         return undefined;
       }
       const next = Math.max(fence.value ?? 0, held?.fence ?? 0) + 1;
@@ -343,14 +319,14 @@ export class KvTransport implements Transport {
         watch: next,
       };
       const res = await retryLocked(() =>
-        this.#kv.atomic()
+        this.#c.kv.atomic()
           .check(lease)
           .check(fence)
           .set(fKey, next)
           .set(lKey, value)
           .enqueue(
             watch,
-            this.#enqueueOptions(ttlMs + this.#leaseGraceMs, [
+            this.#c.enqueueOptions(ttlMs + this.#c.leaseGraceMs, [
               lostWakeKey(target),
             ]),
           )
@@ -367,7 +343,7 @@ export class KvTransport implements Transport {
       }
       await backoff(attempt);
     }
-    await this.#retryWake(target);
+    await this.#c.retryWake(target);
     return undefined;
   }
 
@@ -392,16 +368,16 @@ export class KvTransport implements Transport {
         KV_MAX_VALUE_BYTES,
       );
     }
-    const handlers = this.#handlers;
-    if (to.node === this.nodeId && handlers && !this.#closed) {
+    const handlers = this.#c.handlers;
+    if (to.node === this.nodeId && handlers && !this.#c.closed) {
       const copy = structuredClone(value);
       queueMicrotask(() => handlers.reply(copy));
       return;
     }
     await retryLocked(() =>
-      this.#kv.atomic()
+      this.#c.kv.atomic()
         .set([...replyPrefix(to.node), to.id], value, {
-          expireIn: this.#replyTtlMs,
+          expireIn: this.#c.replyTtlMs,
         })
         .enqueue({ troupe: 1, t: "reply", node: to.node })
         .commit()
@@ -410,22 +386,22 @@ export class KvTransport implements Transport {
 
   /** Starts taking queue messages and polling for replies. Call once. */
   listen(handlers: TransportHandlers): void {
-    if (this.#closed) throw new RuntimeError("KvTransport is closed");
-    if (this.#handlers) {
+    if (this.#c.closed) throw new RuntimeError("KvTransport is closed");
+    if (this.#c.handlers) {
       throw new RuntimeError("KvTransport is already listening");
     }
-    this.#handlers = handlers;
-    if (this.#openQueue) {
-      this.#queueChange = this.#startQueue();
+    this.#c.handlers = handlers;
+    if (this.#c.openQueue) {
+      this.#c.queueChange = this.#startQueue();
     } else {
-      this.#listenOn(this.#kv);
+      this.#listenOn(this.#c.kv);
     }
-    this.#schedulePoll(0);
+    this.#c.schedulePoll(0);
   }
 
   /** True between {@linkcode pause} and {@linkcode resume}. */
   get paused(): boolean {
-    return this.#paused;
+    return this.#c.paused;
   }
 
   /**
@@ -438,59 +414,59 @@ export class KvTransport implements Transport {
    * write. Idempotent.
    */
   pause(): Promise<void> {
-    if (!this.#openQueue) {
+    if (!this.#c.openQueue) {
       return Promise.reject(
         new RuntimeError(
           "KvTransport can pause only with openQueue (a handle of its own for the queue)",
         ),
       );
     }
-    return this.#queueChange = this.#queueChange.then(() => {
-      if (this.#paused) return;
-      this.#paused = true;
+    return this.#c.queueChange = this.#c.queueChange.then(() => {
+      if (this.#c.paused) return;
+      this.#c.paused = true;
       this.#stopQueue();
     });
   }
 
   /** Takes KV queue deliveries again, on a newly opened handle. Idempotent. */
   resume(): Promise<void> {
-    if (!this.#openQueue) return Promise.resolve();
-    return this.#queueChange = this.#queueChange.then(() => {
-      if (!this.#paused) return;
-      this.#paused = false;
+    if (!this.#c.openQueue) return Promise.resolve();
+    return this.#c.queueChange = this.#c.queueChange.then(() => {
+      if (!this.#c.paused) return;
+      this.#c.paused = false;
       return this.#startQueue();
     });
   }
 
   async #startQueue(): Promise<void> {
-    if (this.#closed || this.#paused || this.#queueKv) return;
+    if (this.#c.closed || this.#c.paused || this.#c.queueKv) return;
     let kv: Deno.Kv;
     try {
-      kv = await this.#openQueue!();
+      kv = await this.#c.openQueue!();
     } catch (error) {
       // Stay without deliveries rather than crash; a later resume() tries again.
-      this.#paused = true;
-      this.#logger.error("KV queue handle could not be opened", {
+      this.#c.paused = true;
+      this.#c.logger.error("KV queue handle could not be opened", {
         error: errorText(error),
       });
       return;
     }
-    if (this.#closed) {
+    if (this.#c.closed) {
       kv.close();
       return;
     }
-    this.#queueKv = kv;
+    this.#c.queueKv = kv;
     this.#listenOn(kv);
   }
 
   #stopQueue(): void {
-    const kv = this.#queueKv;
-    this.#queueKv = undefined;
+    const kv = this.#c.queueKv;
+    this.#c.queueKv = undefined;
     try {
       kv?.close();
     } catch (error) {
       if (!isClosedError(error)) {
-        this.#logger.warn("KV queue handle did not close cleanly", {
+        this.#c.logger.warn("KV queue handle did not close cleanly", {
           error: errorText(error),
         });
       }
@@ -500,11 +476,11 @@ export class KvTransport implements Transport {
   #listenOn(kv: Deno.Kv): void {
     // The promise ends when the handle is closed. Each delivery is tracked
     // so that close() waits for the ones in flight.
-    kv.listenQueue((raw) => this.#track(this.#onQueue(raw))).catch(
+    kv.listenQueue((raw) => this.#c.track(this.#c.onQueue(raw))).catch(
       (error) => {
-        if (this.#closed || isClosedError(error)) return;
-        if (kv !== this.#kv && kv !== this.#queueKv) return; // paused
-        this.#logger.error("KV queue listener stopped", {
+        if (this.#c.closed || isClosedError(error)) return;
+        if (kv !== this.#c.kv && kv !== this.#c.queueKv) return; // paused
+        this.#c.logger.error("KV queue listener stopped", {
           error: errorText(error),
         });
       },
@@ -513,575 +489,17 @@ export class KvTransport implements Transport {
 
   /** Stops polling and taking queue messages; what is pending stays in KV. Idempotent. */
   async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#pollTimer !== undefined) {
-      clearTimeout(this.#pollTimer);
-      this.#pollTimer = undefined;
+    this.#c.closed = true;
+    if (this.#c.pollTimer !== undefined) {
+      clearTimeout(this.#c.pollTimer);
+      this.#c.pollTimer = undefined;
     }
-    await this.#queueChange;
-    while (this.#background.size > 0) {
-      await Promise.allSettled([...this.#background]);
+    await this.#c.queueChange;
+    while (this.#c.background.size > 0) {
+      await Promise.allSettled([...this.#c.background]);
     }
     this.#stopQueue();
   }
-
-  // --- posting ---
-
-  async #post(
-    messages: readonly Outgoing[],
-    reminder: string | undefined,
-  ): Promise<void> {
-    if (messages.length === 0) return;
-    const groups = new Map<string, Group>();
-    for (const message of messages) {
-      const bytes = this.#checkEnvelope(message);
-      const key = addressKey(message.target);
-      let group = groups.get(key);
-      if (!group) {
-        group = {
-          target: { kind: message.target.kind, id: message.target.id },
-          outgoing: [],
-          bytes: keySizeBound(seqKey(message.target)) + 64,
-        };
-        groups.set(key, group);
-      }
-      group.outgoing.push(message);
-      group.bytes += bytes + keySizeBound(mailboxKey(message.target, 0));
-    }
-    const batches: Group[][] = [];
-    let batch: Group[] = [];
-    let mutations = 0;
-    let bytes = 0;
-    for (const group of groups.values()) {
-      const n = group.outgoing.length;
-      if (n > MAX_MESSAGES_PER_TARGET) {
-        throw new RangeError(
-          `a post of ${n} messages to ${
-            addressKey(group.target)
-          } does not fit one atomic KV commit (at most ${MAX_MESSAGES_PER_TARGET} messages to one actor per post)`,
-        );
-      }
-      if (group.bytes > COMMIT_BYTE_BUDGET) {
-        throw new PayloadTooLargeError(
-          `a post of ${n} messages to ${addressKey(group.target)}`,
-          group.bytes,
-          COMMIT_BYTE_BUDGET,
-        );
-      }
-      const m = n + 3;
-      if (
-        batch.length > 0 &&
-        (mutations + m > KV_MAX_MUTATIONS - 1 ||
-          batch.length + 1 > KV_MAX_CHECKS - 1 ||
-          bytes + group.bytes > COMMIT_BYTE_BUDGET)
-      ) {
-        batches.push(batch);
-        batch = [];
-        mutations = 0;
-        bytes = 0;
-      }
-      batch.push(group);
-      mutations += m;
-      bytes += group.bytes;
-    }
-    batches.push(batch);
-    for (const b of batches) await this.#commitGroups(b, reminder);
-  }
-
-  /** Returns the serialized size of the envelope; throws if it is too large for KV. */
-  #checkEnvelope(message: Outgoing): number {
-    const bytes = serializedSize({ ...message, seq: SEQ_PLACEHOLDER });
-    if (bytes > KV_MAX_VALUE_BYTES) {
-      throw new PayloadTooLargeError(
-        `message ${describe(message)}`,
-        bytes,
-        KV_MAX_VALUE_BYTES,
-      );
-    }
-    return bytes;
-  }
-
-  async #commitGroups(
-    groups: Group[],
-    reminder: string | undefined,
-  ): Promise<void> {
-    const keys = groups.map((g) => seqKey(g.target));
-    const names = groups.map((g) => addressKey(g.target));
-    const ringBells = !this.#handlers || this.#closed;
-    for (let attempt = 0; attempt < MAX_POST_ATTEMPTS; attempt++) {
-      const counters = await this.#readCounters(keys, names, groups);
-      const op = this.#kv.atomic();
-      if (reminder !== undefined) {
-        op.check({ key: reminderDoneKey(reminder), versionstamp: null });
-        op.set(reminderDoneKey(reminder), true, {
-          expireIn: REMINDER_DONE_TTL_MS,
-        });
-      }
-      const seqs: number[] = [];
-      const written: Envelope[][] = [];
-      groups.forEach((group, i) => {
-        const counter = counters[i]!;
-        let seq = counter.seq;
-        op.check({ key: keys[i]!, versionstamp: counter.versionstamp });
-        const envelopes: Envelope[] = [];
-        for (const message of group.outgoing) {
-          seq += 1;
-          const envelope: Envelope = { ...message, seq };
-          op.set(mailboxKey(group.target, seq), envelope);
-          envelopes.push(envelope);
-        }
-        written.push(envelopes);
-        op.set(keys[i]!, seq);
-        seqs.push(seq);
-        op.enqueue(
-          wakeMessage(group.target, { upto: seq }),
-          this.#enqueueOptions(0, [lostWakeKey(group.target)]),
-        );
-        if (ringBells) {
-          op.set(bellKey(group.target), true, { expireIn: BELL_TTL_MS });
-        }
-      });
-      let res: Deno.KvCommitResult | Deno.KvCommitError;
-      try {
-        res = await retryLocked(() => op.commit());
-      } catch (error) {
-        throw mapKvError(error, groups);
-      }
-      if (res.ok) {
-        if (this.#counters.size > COUNTER_CACHE_SIZE) this.#counters.clear();
-        names.forEach((name, i) => {
-          this.#counters.set(name, {
-            seq: seqs[i]!,
-            versionstamp: res.versionstamp,
-          });
-        });
-        this.#remember(names, written);
-        this.#wakeHere(groups);
-        return;
-      }
-      for (const name of names) this.#counters.delete(name);
-      if (reminder !== undefined) {
-        const done = await retryLocked(() =>
-          this.#kv.get(reminderDoneKey(reminder))
-        );
-        if (done.versionstamp !== null) return;
-      }
-      await backoff(attempt);
-    }
-    throw new RuntimeError(
-      `post to ${
-        groups.map((g) => addressKey(g.target)).join(", ")
-      } lost ${MAX_POST_ATTEMPTS} compare-and-set races in a row`,
-    );
-  }
-
-  /**
-   * Wakes the posted actors on this node at once. The queue's wake-ups stay
-   * (they survive a crash), but KV delivers them tens of milliseconds late
-   * (about 50 ms on average, even in one process), which a chain of actors
-   * telling each other would pay at every hop. A wake-up is only a hint, so
-   * the queue's later duplicate is harmless; an actor leased elsewhere is
-   * refused here and its holder rung, as the queue's wake-up would have done.
-   */
-  #wakeHere(groups: Group[]): void {
-    const handlers = this.#handlers;
-    // Paused: the post's queue wake-up starts the work after resume().
-    if (!handlers || this.#closed || this.#paused) return;
-    for (const group of groups) {
-      try {
-        const result = handlers.wake(group.target);
-        if (result instanceof Promise) {
-          this.#track(result).catch((error) =>
-            this.#wakeFailed(group.target, error)
-          );
-        }
-      } catch (error) {
-        // The queue's wake-up still stands behind this one.
-        this.#wakeFailed(group.target, error);
-      }
-    }
-  }
-
-  /** Keeps copies of committed envelopes (the caller may mutate its messages later). */
-  #remember(names: string[], written: Envelope[][]): void {
-    const count = written.reduce((n, w) => n + w.length, 0);
-    if (this.#recentSize + count > RECENT_SIZE) {
-      this.#recent.clear();
-      this.#recentSize = 0;
-      if (count > RECENT_SIZE) return;
-    }
-    names.forEach((name, i) => {
-      let box = this.#recent.get(name);
-      if (!box) this.#recent.set(name, box = new Map());
-      for (const envelope of written[i]!) {
-        if (!box.has(envelope.seq)) this.#recentSize++;
-        box.set(envelope.seq, structuredClone(envelope));
-      }
-    });
-  }
-
-  /** Current counters: from this node's cache where it has them, else read. */
-  async #readCounters(
-    keys: Deno.KvKey[],
-    names: string[],
-    groups: Group[],
-  ): Promise<{ seq: number; versionstamp: string | null }[]> {
-    const out: { seq: number; versionstamp: string | null }[] = [];
-    const missing: number[] = [];
-    names.forEach((name, i) => {
-      const cached = this.#counters.get(name);
-      if (cached) out[i] = cached;
-      else missing.push(i);
-    });
-    for (let i = 0; i < missing.length; i += KV_MAX_GET_MANY) {
-      const chunk = missing.slice(i, i + KV_MAX_GET_MANY);
-      const entries = await retryLocked(() =>
-        this.#kv.getMany<number[]>(chunk.map((j) => keys[j]!))
-      );
-      chunk.forEach((j, k) => {
-        const entry = entries[k]!;
-        out[j] = { seq: entry.value ?? 0, versionstamp: entry.versionstamp };
-      });
-    }
-    const floor = this.#seqFloor;
-    if (floor) {
-      // No counter in KV: continue after what the state store committed
-      // (the commit's check that the counter is still absent keeps it atomic).
-      await Promise.all(out.map(async (counter, i) => {
-        if (counter.versionstamp !== null) return;
-        out[i] = { seq: await floor(groups[i]!.target), versionstamp: null };
-      }));
-    }
-    return out;
-  }
-
-  // --- queue ---
-
-  #enqueueOptions(
-    delay: number,
-    lost: Deno.KvKey[],
-  ): {
-    delay?: number;
-    keysIfUndelivered: Deno.KvKey[];
-    backoffSchedule?: number[];
-  } {
-    const options: {
-      delay?: number;
-      keysIfUndelivered: Deno.KvKey[];
-      backoffSchedule?: number[];
-    } = { keysIfUndelivered: lost };
-    if (delay > 0) options.delay = Math.min(delay, KV_MAX_DELAY_MS);
-    if (this.#backoffSchedule) options.backoffSchedule = this.#backoffSchedule;
-    return options;
-  }
-
-  async #enqueue(
-    msg: QueueMessage,
-    delay: number,
-    lost: Deno.KvKey[],
-  ): Promise<void> {
-    await retryLocked(() =>
-      this.#kv.enqueue(msg, this.#enqueueOptions(delay, lost))
-    );
-  }
-
-  /**
-   * The lease of `target` is held elsewhere: ring the holder (it polls its
-   * doorbells) and queue a wake-up for later, once per target at a time.
-   */
-  async #retryWake(target: Address, holder?: string): Promise<void> {
-    const key = addressKey(target);
-    const now = Date.now();
-    const until = this.#retryPending.get(key);
-    if (until !== undefined && until > now) return;
-    if (this.#retryPending.size >= RETRY_PENDING_SIZE) {
-      // Retry wake-ups delivered to other processes never clear their entry here.
-      for (const [k, t] of this.#retryPending) {
-        if (t <= now) this.#retryPending.delete(k);
-      }
-    }
-    this.#retryPending.set(key, now + this.#wakeRetryDelayMs * 4 + 1_000);
-    const wake = wakeMessage(target, { retry: true });
-    const options = this.#enqueueOptions(this.#wakeRetryDelayMs, [
-      lostWakeKey(target),
-    ]);
-    await retryLocked(() => {
-      const op = this.#kv.atomic().enqueue(wake, options);
-      if (holder !== undefined && holder !== this.nodeId) {
-        op.set(ringKey(holder, target), true, { expireIn: RING_TTL_MS });
-      }
-      return op.commit();
-    });
-  }
-
-  async #onQueue(raw: unknown): Promise<void> {
-    try {
-      await this.#handleQueue(raw);
-    } catch (error) {
-      // The owner closed the KV: the message stays queued for the next listener.
-      if (isClosedError(error)) return;
-      // The system stopped before this transport: hand the message back.
-      if (
-        error instanceof Error && error.name === "SystemStoppedError" &&
-        isQueueMessage(raw)
-      ) {
-        await this.#handBack(raw).catch((e) => {
-          if (!isClosedError(e)) throw e;
-        });
-        return;
-      }
-      throw error;
-    }
-  }
-
-  /** Re-enqueues a delivery for a node that still listens (or this one after a restart). */
-  async #handBack(raw: QueueMessage): Promise<void> {
-    const lost = raw.t === "wake"
-      ? [lostWakeKey(raw)]
-      : raw.t === "remind"
-      ? [lostReminderKey(raw.rid)]
-      : [];
-    const options = this.#enqueueOptions(CLOSED_REQUEUE_DELAY_MS, lost);
-    await retryLocked(() => this.#kv.enqueue(raw, options));
-  }
-
-  async #handleQueue(raw: unknown): Promise<void> {
-    if (!isQueueMessage(raw)) return;
-    const handlers = this.#handlers;
-    if (this.#closed || !handlers) {
-      await this.#handBack(raw);
-      return;
-    }
-    switch (raw.t) {
-      case "wake": {
-        const target = { kind: raw.kind, id: raw.id };
-        if (raw.retry) this.#retryPending.delete(addressKey(target));
-        if (
-          raw.upto !== undefined &&
-          (this.#done.get(addressKey(target)) ?? 0) >= raw.upto
-        ) {
-          return;
-        }
-        if (
-          raw.watch !== undefined && await this.#rearmWatch(raw, raw.watch)
-        ) {
-          return;
-        }
-        await handlers.wake(target);
-        return;
-      }
-      case "remind":
-        await this.#post([raw.message], raw.rid);
-        return;
-      case "reply":
-        if (raw.node === this.nodeId) await this.#drainReplies();
-        return;
-    }
-  }
-
-  /**
-   * A lease's watch: while the lease with this fence is alive, re-arm at its
-   * expiry; once it has expired, wake the actor (true = nothing more to do).
-   */
-  async #rearmWatch(raw: QueueMessage, fence: number): Promise<boolean> {
-    if (raw.t !== "wake") return true;
-    const target = { kind: raw.kind, id: raw.id };
-    const lease = await retryLocked(() =>
-      this.#kv.get<LeaseValue>(leaseKey(target))
-    );
-    // Released or superseded: the releasing holder rescanned, a newer lease watches itself.
-    if (!lease.value || lease.value.fence !== fence) return true;
-    const left = lease.value.expiresAt - this.#clock.now();
-    if (left <= 0) return false;
-    const options = this.#enqueueOptions(left + this.#leaseGraceMs, [
-      lostWakeKey(target),
-    ]);
-    await retryLocked(() => this.#kv.enqueue(raw, options));
-    return true;
-  }
-
-  // --- replies and sweeping ---
-
-  #schedulePoll(ms: number): void {
-    if (this.#closed) return;
-    this.#pollTimer = setTimeout(() => {
-      this.#pollTimer = undefined;
-      const run = this.#track(this.#pollOnce());
-      run.finally(() => this.#schedulePoll(this.#pollIntervalMs));
-    }, ms);
-  }
-
-  async #pollOnce(): Promise<void> {
-    if (this.#closed) return;
-    try {
-      await this.#drainReplies();
-      // Paused: no new work starts here either; bells and lost wake-ups wait in KV.
-      if (this.#paused) return;
-      await this.#answerRings();
-      const now = Date.now();
-      if (now - this.#lastSweep >= this.#sweepIntervalMs) {
-        this.#lastSweep = now;
-        await this.#sweepLost();
-      }
-    } catch (error) {
-      // The KV was closed under us: stop quietly; anything else is worth a line.
-      if (!this.#closed && !isClosedError(error)) {
-        this.#logger.error("KV transport poll failed", {
-          error: errorText(error),
-        });
-      }
-    }
-  }
-
-  #track<T>(promise: Promise<T>): Promise<T> {
-    this.#background.add(promise);
-    promise.finally(() => this.#background.delete(promise)).catch(() => {});
-    return promise;
-  }
-
-  /** Delivers replies stored for this node; one drain at a time. */
-  #drainReplies(): Promise<void> {
-    if (this.#replyDrain) {
-      this.#replyAgain = true;
-      return this.#replyDrain;
-    }
-    const run = async () => {
-      try {
-        do {
-          this.#replyAgain = false;
-          await this.#drainRepliesOnce();
-        } while (this.#replyAgain && !this.#closed);
-      } finally {
-        this.#replyDrain = undefined;
-      }
-    };
-    this.#replyDrain = this.#track(run());
-    return this.#replyDrain;
-  }
-
-  async #drainRepliesOnce(): Promise<void> {
-    const handlers = this.#handlers;
-    if (!handlers || this.#closed) return;
-    const entries = await listAll<Reply>(
-      this.#kv,
-      { prefix: replyPrefix(this.nodeId) },
-      { limit: KV_MAX_MUTATIONS },
-    );
-    if (entries.length === 0) return;
-    await retryLocked(() => {
-      const op = this.#kv.atomic();
-      for (const entry of entries) op.delete(entry.key);
-      return op.commit();
-    });
-    for (const entry of entries) {
-      try {
-        handlers.reply(entry.value);
-      } catch (error) {
-        this.#logger.error("KV transport reply handler threw", {
-          replyTo: entry.value.replyTo,
-          error: errorText(error),
-        });
-      }
-    }
-  }
-
-  /** Wakes the actors other nodes rang this node (or any node) about. */
-  async #answerRings(): Promise<void> {
-    const handlers = this.#handlers;
-    if (!handlers || this.#closed) return;
-    const bells = await listAll(this.#kv, { prefix: bellPrefix }, {
-      limit: 100,
-    });
-    for (const bell of bells) {
-      // Several nodes may see the bell; the one whose delete commits answers.
-      const res = await retryLocked(() =>
-        this.#kv.atomic().check(bell).delete(bell.key).commit()
-      );
-      const [, , kind, id] = bell.key;
-      if (!res.ok || typeof kind !== "string" || typeof id !== "string") {
-        continue;
-      }
-      try {
-        await handlers.wake({ kind, id });
-      } catch (error) {
-        this.#wakeFailed({ kind, id }, error);
-      }
-    }
-    const rings = await listAll(this.#kv, { prefix: ringPrefix(this.nodeId) }, {
-      limit: KV_MAX_MUTATIONS,
-    });
-    if (rings.length === 0) return;
-    await retryLocked(() => {
-      const op = this.#kv.atomic();
-      for (const ring of rings) op.delete(ring.key);
-      return op.commit();
-    });
-    for (const ring of rings) {
-      const [, , , kind, id] = ring.key;
-      if (typeof kind !== "string" || typeof id !== "string") continue;
-      try {
-        await handlers.wake({ kind, id });
-      } catch (error) {
-        // The queue's wake-ups (retry, watch) still stand behind this one.
-        this.#wakeFailed({ kind, id }, error);
-      }
-    }
-  }
-
-  /** A doorbell's wake-up failed: worth a line unless the node is stopping. */
-  #wakeFailed(target: Address, error: unknown): void {
-    if (this.#closed || isClosedError(error)) return;
-    // The system refuses wake-ups while it stops; the queue keeps them.
-    if (error instanceof Error && error.name === "SystemStoppedError") return;
-    this.#logger.warn("KV transport wake-up failed", {
-      actor: addressKey(target),
-      error: errorText(error),
-    });
-  }
-
-  /** Re-enqueues queue messages that KV wrote to `keysIfUndelivered`. */
-  async #sweepLost(): Promise<void> {
-    const lost = await listAll(this.#kv, { prefix: lostPrefix }, {
-      limit: KV_MAX_MUTATIONS,
-    });
-    for (const entry of lost) {
-      if (this.#closed) return;
-      const value = entry.value;
-      await retryLocked(() => {
-        const op = this.#kv.atomic().check(entry).delete(entry.key);
-        if (isQueueMessage(value)) {
-          op.enqueue(value, this.#enqueueOptions(0, [entry.key]));
-        }
-        return op.commit();
-      });
-    }
-  }
 }
 
-function describe(message: Outgoing): string {
-  const m = message.message as { type?: unknown } | null;
-  const type = typeof m === "object" && m !== null && typeof m.type === "string"
-    ? m.type
-    : typeof m;
-  return `"${type}" to ${addressKey(message.target)}`;
-}
-
-function mapKvError(error: unknown, groups: Group[]): unknown {
-  if (error instanceof TypeError && /too large/i.test(error.message)) {
-    const bytes = groups.reduce((n, g) => n + g.bytes, 0);
-    return new PayloadTooLargeError(
-      `a post to ${
-        groups.map((g) => addressKey(g.target)).join(", ")
-      } (${error.message})`,
-      bytes,
-      KV_MAX_COMMIT_BYTES,
-    );
-  }
-  return error;
-}
-
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(50, 1 + attempt * 2);
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 export { retryLocked } from "./_kv_retry.ts";

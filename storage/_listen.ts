@@ -5,6 +5,7 @@
  * @module
  */
 import pg from "pg";
+import { exponentialDelay, retry, sleep } from "../runtime/retry.ts";
 
 /** What a channel subscription is told. */
 export interface ChannelListener {
@@ -39,8 +40,8 @@ export async function listenOnServer(
 ): Promise<Unlisten> {
   let stopped = false;
   let client: pg.Client | undefined;
-  let retry: ReturnType<typeof setTimeout> | undefined;
-  let delay = FIRST_RETRY_MS;
+  /** Aborted on unlisten: ends a reconnect schedule under way. */
+  const stop = new AbortController();
 
   const connect = async () => {
     const c = new pg.Client({
@@ -71,26 +72,33 @@ export async function listenOnServer(
     }
     live = true;
     client = c;
-    delay = FIRST_RETRY_MS;
     listener.listening();
   };
 
-  const reconnect = () => {
-    retry = undefined;
-    if (!stopped) connect().catch(retryAfter);
-  };
-
+  /** Reports the loss, then reconnects on an exponential schedule until it works or unlisten. */
   function retryAfter(error: unknown): void {
     if (stopped) return;
     listener.lost(error);
-    retry = setTimeout(reconnect, delay);
-    delay = Math.min(delay * 2, MAX_RETRY_MS);
+    const wait = (n: number) =>
+      exponentialDelay(n, { initialMs: FIRST_RETRY_MS, maxMs: MAX_RETRY_MS });
+    sleep(wait(1), stop.signal)
+      .then(() =>
+        retry(connect, {
+          retries: Infinity,
+          delay: (n) => wait(n + 1),
+          shouldRetry: () => !stopped,
+          onRetry: (lost) => listener.lost(lost),
+          signal: stop.signal,
+        })
+      )
+      // Only unlisten ends an endless schedule.
+      .catch(() => {});
   }
 
   await connect();
   return async () => {
     stopped = true;
-    if (retry !== undefined) clearTimeout(retry);
+    stop.abort();
     const c = client;
     client = undefined;
     await c?.end().catch(() => {});

@@ -14,6 +14,7 @@ import {
   type BuildSource,
   type BuildStatus,
   type Db,
+  isTerminalStatus,
   TERMINAL_BUILD_STATUSES,
 } from "./schema.ts";
 import { sql } from "kysely";
@@ -136,10 +137,7 @@ export function toBuild(row: BuildRow): Build {
   };
 }
 
-/** Whether a status is final. */
-export function isTerminalStatus(status: BuildStatus): boolean {
-  return TERMINAL_BUILD_STATUSES.includes(status);
-}
+export { isTerminalStatus } from "./schema.ts";
 
 /**
  * Creates a queued build with its `build.create` audit row.

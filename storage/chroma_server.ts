@@ -16,6 +16,8 @@
  */
 import { createRequire } from "node:module";
 import { ChromaClient } from "chromadb";
+import { stripAnsi } from "../runtime/ansi.ts";
+import { sleep } from "../runtime/retry.ts";
 
 /** Options of {@linkcode startEmbeddedChroma}. */
 export interface EmbeddedChromaOptions {
@@ -79,8 +81,7 @@ function tail(stream: ReadableStream<Uint8Array>, limit = 4_000) {
   })().catch(() => {});
   return {
     text: () =>
-      // deno-lint-ignore no-control-regex
-      text.replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) =>
+      stripAnsi(text).split("\n").filter((l) =>
         l.trim() !== "" && !/^[\s(#]+$/.test(l)
       ).join("\n"),
     done,
@@ -153,7 +154,7 @@ async function startOnce(
         output(),
       );
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   return {
     url,

@@ -65,12 +65,34 @@ export const BUILD_STATUSES = [
 ] as const;
 /** A build's status. */
 export type BuildStatus = typeof BUILD_STATUSES[number];
-/** Statuses after which a build never changes again. */
+/**
+ * Statuses after which a build never changes again: the one answer to "is
+ * the build finished" (the status machine, the repositories, the routes and
+ * the CLI all ask {@linkcode isTerminalStatus}).
+ */
 export const TERMINAL_BUILD_STATUSES: readonly BuildStatus[] = [
   "succeeded",
   "failed",
   "cancelled",
 ];
+
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_BUILD_STATUSES);
+
+/**
+ * Whether a build in `status` is finished (succeeded, failed or cancelled).
+ * Accepts any string so clients holding a status from the wire (the CLI,
+ * SSE readers) ask the same question; unknown strings are not final.
+ *
+ * @example
+ * ```ts
+ * import { isTerminalStatus } from "./schema.ts";
+ * console.assert(isTerminalStatus("cancelled"));
+ * console.assert(!isTerminalStatus("testing"));
+ * ```
+ */
+export function isTerminalStatus(status: string | undefined): boolean {
+  return status !== undefined && TERMINAL.has(status);
+}
 
 /** Where a build was requested. */
 export const BUILD_SOURCES = ["api", "telegram"] as const;

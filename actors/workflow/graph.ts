@@ -34,14 +34,20 @@ import {
 import { summarizeTestReport, testReason } from "./test_reason.ts";
 import { LANGUAGES } from "../languages/mod.ts";
 
-export type { ChatMessage, Plan } from "./prompts.ts";
+import type {
+  Analysis,
+  GeneratedFile,
+  NodeName,
+  WorkflowProgress,
+} from "./types.ts";
 
-/** One file written by the model (or by the docs tool). */
-export interface GeneratedFile {
-  readonly path: string;
-  readonly content: string;
-  readonly kind: "source" | "test" | "doc";
-}
+export type { ChatMessage, Plan } from "./prompts.ts";
+export type {
+  Analysis,
+  GeneratedFile,
+  NodeName,
+  WorkflowProgress,
+} from "./types.ts";
 
 /** What the sandbox reports about one run of the generated tests. */
 export type { TestReport } from "./tools/sandbox.ts";
@@ -49,44 +55,11 @@ export type { TestReport } from "./tools/sandbox.ts";
 /** Code analysis scores (0-100 each) with findings. */
 export type CodeScores = AnalysisResult;
 
-/** What `analyze` found out about the requirements. */
-export interface Analysis {
-  readonly complexity: "low" | "medium" | "high";
-  readonly dependencies: readonly string[];
-  /** Retrieved context (similar code, docs, best practices, earlier builds). */
-  readonly context: readonly string[];
-}
-
 /** Why a build stopped short. */
 export interface WorkflowFailure {
   readonly node: NodeName;
   readonly message: string;
 }
-
-/** The graph's nodes. */
-export type NodeName =
-  | "analyze"
-  | "plan"
-  | "generate"
-  | "test"
-  | "finalize"
-  | "fail";
-
-/** What the graph reports while it runs; the workflow actor forwards it to the build actor. */
-export type WorkflowProgress =
-  | { type: "step"; node: NodeName; attempt: number }
-  | { type: "tokens"; node: NodeName; count: number; tail: string }
-  | {
-    type: "tests";
-    attempt: number;
-    status: TestReport["status"];
-    passed: number;
-    failed: number;
-    /** Why the run did not pass (the sandbox's reason, refused imports). */
-    reason?: string;
-  }
-  | { type: "retry"; node: NodeName; attempt: number; reason: string }
-  | { type: "warning"; node: NodeName; message: string };
 
 /** The model as the graph needs it. `llm.ts`'s client fits. */
 export interface ModelPort {

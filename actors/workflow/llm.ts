@@ -9,6 +9,7 @@
  * @module
  */
 import { Ollama } from "ollama";
+import { exponentialDelay, retry } from "../../runtime/retry.ts";
 
 /** One chat message. */
 export interface ChatMessage {
@@ -224,21 +225,6 @@ function ndjsonValidator(): TransformStream<Uint8Array, Uint8Array> {
   });
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    function onAbort() {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const cause = error.cause instanceof Error
@@ -253,6 +239,13 @@ function describe(error: unknown): string {
 type Attempt =
   | { kind: "transient"; error: ModelError }
   | { kind: "final"; error: unknown };
+
+/** One attempt's classified failure, on its way through the retry helper. */
+class FailedAttempt extends Error {
+  constructor(readonly attempt: Attempt) {
+    super("model call attempt failed");
+  }
+}
 
 /**
  * Creates an Ollama client.
@@ -426,12 +419,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     retryable: () => boolean = () => true,
   ): Promise<T> {
     const started = performance.now();
-    let lastError: unknown;
-    for (let n = 0; n <= retries; n++) {
-      if (n > 0) {
-        const delay = Math.min(maxBackoffMs, backoffMs * 2 ** (n - 1));
-        await sleep(delay, callerSignal);
-      }
+    const once = async (): Promise<T> => {
       const controller = new AbortController();
       let timedOut = false;
       const timer = setTimeout(() => {
@@ -455,29 +443,38 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         });
         return result;
       } catch (error) {
-        const outcome = classify(
-          error,
-          modelName,
-          timedOut,
-          callTimeout,
-          callerSignal,
+        throw new FailedAttempt(
+          classify(error, modelName, timedOut, callTimeout, callerSignal),
         );
-        lastError = outcome.error;
-        if (outcome.kind === "final" || !retryable()) break;
       } finally {
         clearTimeout(timer);
         // Releases a response body the client library left unread.
         controller.abort();
         callerSignal?.removeEventListener("abort", onCallerAbort);
       }
+    };
+    try {
+      return await retry(once, {
+        retries,
+        delay: (n) =>
+          exponentialDelay(n, { initialMs: backoffMs, maxMs: maxBackoffMs }),
+        shouldRetry: (failed) =>
+          failed instanceof FailedAttempt &&
+          failed.attempt.kind !== "final" && retryable(),
+        signal: callerSignal,
+      });
+    } catch (failed) {
+      // Anything else is the caller's abort during a backoff wait.
+      if (!(failed instanceof FailedAttempt)) throw failed;
+      const lastError = failed.attempt.error;
+      observe?.({
+        model: modelName,
+        operation,
+        durationSeconds: (performance.now() - started) / 1000,
+        outcome: lastError instanceof Error ? lastError.name : "error",
+      });
+      throw lastError;
     }
-    observe?.({
-      model: modelName,
-      operation,
-      durationSeconds: (performance.now() - started) / 1000,
-      outcome: lastError instanceof Error ? lastError.name : "error",
-    });
-    throw lastError;
   }
 
   async function generate(

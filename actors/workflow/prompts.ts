@@ -7,7 +7,7 @@
  * @module
  */
 import type { ChatMessage } from "./llm.ts";
-import type { Analysis, GeneratedFile, TestReport } from "./graph.ts";
+import type { Analysis, GeneratedFile, TestReport } from "./types.ts";
 import {
   languageNamed,
   languageOfPath,

@@ -7,73 +7,18 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 import { routeLabel } from "../_route.ts";
+import type {
+  LeveledLogger as Logger,
+  LogFields,
+} from "../../runtime/logger.ts";
 
-/** Structured fields of a log line. */
-export type LogFields = Record<string, unknown>;
-
-/** Where log lines go. */
-export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-}
-
-/** Log levels in increasing severity. */
-export type LogLevel = "debug" | "info" | "warn" | "error";
-
-const LEVELS: Record<LogLevel, number> = {
-  debug: 0,
-  info: 1,
-  warn: 2,
-  error: 3,
-};
-
-/**
- * A logger writing one JSON object per line.
- *
- * @example
- * ```ts
- * import { jsonLogger } from "./logger.ts";
- * const lines: string[] = [];
- * const logger = jsonLogger({ write: (line) => lines.push(line) });
- * logger.info("request", { status: 200 });
- * ```
- */
-export function jsonLogger(
-  options: {
-    write?: (line: string) => void;
-    level?: LogLevel;
-    now?: () => number;
-  } = {},
-): Logger {
-  const write = options.write ?? ((line: string) => console.log(line));
-  const min = LEVELS[options.level ?? "info"];
-  const now = options.now ?? Date.now;
-  const log = (level: LogLevel) => (message: string, fields?: LogFields) => {
-    if (LEVELS[level] < min) return;
-    write(JSON.stringify({
-      time: new Date(now()).toISOString(),
-      level,
-      msg: message,
-      ...fields,
-    }));
-  };
-  return {
-    debug: log("debug"),
-    info: log("info"),
-    warn: log("warn"),
-    error: log("error"),
-  };
-}
-
-/** A logger that drops everything. */
-export const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
+export {
+  jsonLogger,
+  type LeveledLogger as Logger,
+  type LogFields,
+  type LogLevel,
+  silentLogger,
+} from "../../runtime/logger.ts";
 
 /**
  * @example

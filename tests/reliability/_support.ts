@@ -13,18 +13,15 @@
  */
 import { configSchema } from "../../config.ts";
 import { type Database, openDatabase } from "../../storage/db.ts";
-import type { Db } from "../../storage/schema.ts";
+import { type Db, isTerminalStatus } from "../../storage/schema.ts";
 import { sql } from "kysely";
 
 /** The repository root (where main.ts is). */
 export const ROOT = new URL("../../", import.meta.url).pathname;
 
-const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
-
-/** True for `succeeded`, `failed` and `cancelled`. */
-export function isTerminal(status: string | undefined): boolean {
-  return status !== undefined && TERMINAL.has(status);
-}
+/** True for `succeeded`, `failed` and `cancelled` (the schema's one definition). */
+export const isTerminal: (status: string | undefined) => boolean =
+  isTerminalStatus;
 
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {

@@ -20,7 +20,7 @@
  * @module
  */
 import { Lexer, type Token, type Tokens } from "marked";
-import type { GeneratedFile } from "../graph.ts";
+import type { GeneratedFile } from "../types.ts";
 import { type Parsed, problem } from "./parsed.ts";
 import { answerText } from "./text.ts";
 import {

@@ -23,6 +23,7 @@
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isInside } from "./workspace.ts";
+import { stripAnsi } from "../../../runtime/ansi.ts";
 
 /** Node built-ins without I/O that tests may import. Everything else `node:` is refused. */
 export const ALLOWED_NODE_BUILTINS: readonly string[] = Object.freeze([
@@ -325,8 +326,4 @@ async function judgeSpecifier(
   return isInside(root, real) ? null : "file outside the workspace";
 }
 
-/** Removes ANSI colour codes. */
-export function stripAnsi(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
-}
+export { stripAnsi } from "../../../runtime/ansi.ts";
