@@ -61,6 +61,14 @@ export interface AdminStats {
   readonly builds: Readonly<Record<BuildStatus, number>>;
 }
 
+/** Who took an admin action from Telegram, for the audit log. */
+export interface AdminActor {
+  /** The linked platform user, or null for an admin by TELEGRAM_ADMIN_IDS only. */
+  readonly userId: string | null;
+  /** The Telegram account that sent the command. */
+  readonly telegramUserId: number;
+}
+
 /** The data the chat commands need. */
 export interface ChatData {
   /** Records (or refreshes) a Telegram account the bot has seen, keeping any link. */
@@ -103,11 +111,11 @@ export interface ChatData {
   setQuota(
     email: string,
     quota: number,
-    actor: { userId: string | null; telegramUserId: number },
+    actor: AdminActor,
   ): Promise<{ ok: true; userId: string } | { ok: false }>;
   /** Records an admin action taken from Telegram. */
   auditAdmin(
-    actor: { userId: string | null; telegramUserId: number },
+    actor: AdminActor,
     action: string,
     details: Record<string, unknown>,
   ): Promise<void>;

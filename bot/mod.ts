@@ -35,7 +35,7 @@ import type {
   TelegramSendMethod,
   TelegramUpdateType,
 } from "../actors/metrics.ts";
-import { createChatHandlers } from "./commands.ts";
+import { createChatHandlers } from "./commands/mod.ts";
 import type { ChatData } from "./data.ts";
 import { TelegramTokenError, TelegramUnavailableError } from "./errors.ts";
 import { BOT_COMMANDS } from "./format.ts";
