@@ -29,24 +29,39 @@ import {
   updateUser,
 } from "../storage/users.ts";
 
+export type { BuildStatus, UserRole } from "../storage/schema.ts";
+
 /** The platform user a Telegram account is linked to. */
 export interface LinkedUser {
+  /** The platform user's id. */
   readonly userId: string;
+  /** The platform user's email. */
   readonly email: string;
+  /** The platform role ("admin" may use /admin). */
   readonly role: UserRole;
+  /** A disabled user may not build. */
   readonly disabled: boolean;
 }
 
 /** A build as the bot shows it. */
 export interface BuildInfo {
+  /** The build's id (a UUID). */
   readonly id: string;
+  /** Whose build it is. */
   readonly userId: string;
+  /** The project name given at /build. */
   readonly project: string;
+  /** The language id (actors/languages/). */
   readonly language: string;
+  /** Where the build is. */
   readonly status: BuildStatus;
+  /** Why it failed, if it did. */
   readonly error: string | null;
+  /** Test rounds run so far. */
   readonly attempts: number;
+  /** When it was requested. */
   readonly createdAt: Date;
+  /** When it reached a final status; null while running. */
   readonly finishedAt: Date | null;
 }
 
@@ -57,7 +72,9 @@ export type LinkOutcome =
 
 /** Numbers for `/admin`. */
 export interface AdminStats {
+  /** How many platform users there are. */
   readonly users: number;
+  /** How many builds there are in each status. */
   readonly builds: Readonly<Record<BuildStatus, number>>;
 }
 
@@ -104,6 +121,7 @@ export interface ChatData {
   ): Promise<
     { security: number; quality: number; maintainability: number } | undefined
   >;
+  /** Users and builds by status, for `/admin stats`. */
   adminStats(): Promise<AdminStats>;
   /** Latest failed builds of everyone. */
   recentFailures(limit: number): Promise<BuildInfo[]>;

@@ -7,6 +7,8 @@
  */
 import type { BuildStatus } from "../storage/schema.ts";
 
+export type { BuildStatus } from "../storage/schema.ts";
+
 /** The parse mode every formatted text is meant for. */
 export const PARSE_MODE = "HTML" as const;
 
@@ -37,21 +39,33 @@ export function truncate(text: string, max: number): string {
 
 /** The fields of a build the bot shows. */
 export interface BuildView {
+  /** The build's id. */
   readonly id: string;
+  /** The project name. */
   readonly project: string;
+  /** The language id. */
   readonly language: string;
+  /** Where the build is. */
   readonly status: BuildStatus;
+  /** When it was requested. */
   readonly created_at: Date;
+  /** When it reached a final status. */
   readonly finished_at?: Date | null;
+  /** Why it failed. */
   readonly error?: string | null;
+  /** Test rounds run. */
   readonly attempts?: number;
+  /** Code analysis scores, once it succeeded. */
   readonly scores?: Scores | null;
 }
 
 /** Code analysis scores, 0..100. */
 export interface Scores {
+  /** Security score, 0..100. */
   readonly security: number;
+  /** Quality score, 0..100. */
   readonly quality: number;
+  /** Maintainability score, 0..100. */
   readonly maintainability: number;
 }
 
@@ -239,7 +253,7 @@ export function formatWelcome(
 }
 
 /** How to link an account, used wherever an unlinked user is turned away. */
-export const LINK_HOWTO =
+export const LINK_HOWTO: string =
   "To build from here, link this Telegram account to your Troupe account:\n" +
   "1. Get a code from the HTTP API: <code>POST /v1/telegram/link-code</code> (with your API key).\n" +
   "2. Send it here: <code>/link &lt;code&gt;</code>\n" +

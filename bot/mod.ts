@@ -49,6 +49,16 @@ import {
 
 export { TelegramTokenError, TelegramUnavailableError } from "./errors.ts";
 export { dbChatData } from "./data.ts";
+export type {
+  AdminActor,
+  AdminStats,
+  BuildInfo,
+  BuildStatus,
+  ChatData,
+  LinkedUser,
+  LinkOutcome,
+  UserRole,
+} from "./data.ts";
 export { notifyBuildEvent } from "../actors/chat.ts";
 
 /** A log line from the bot. */

@@ -31,16 +31,31 @@ import { unlink } from "./unlink.ts";
 import { wizard } from "./wizard.ts";
 
 export { parseCommand, type ParsedCommand } from "./parse.ts";
-export {
-  type ActionContext,
-  type CommandDeps,
-  isAction,
-  TurnContext,
-  type TurnContextOptions,
-  type TurnInput,
-} from "./context.ts";
-export { rateLimit } from "./limit.ts";
-export { fallback } from "./fallback.ts";
+export type {
+  AdminActor,
+  AdminStats,
+  BuildInfo,
+  ChatData,
+  LinkedUser,
+  LinkOutcome,
+} from "../data.ts";
+export type {
+  ButtonInput,
+  ChatContext,
+  ChatHandlers,
+  ChatMessage,
+  ChatReply,
+  ChatState,
+  ChatUser,
+  DeliveredInput,
+  FlushInput,
+  NoticeInput,
+  PendingReply,
+  TextInput,
+  WizardState,
+} from "../../actors/chat.ts";
+export type { BuildStatus, UserRole } from "../../storage/schema.ts";
+export type { InlineKeyboardMarkup } from "grammy/types";
 
 /** Options of {@linkcode createChatHandlers}. */
 export interface CommandOptions {
@@ -56,16 +71,8 @@ export interface CommandOptions {
   readonly askTimeoutMs?: number;
 }
 
-/**
- * Every text and button of a chat, composed in the order they are tried.
- *
- * @example
- * ```ts ignore
- * const ctx = turnContext({ turn, state, input, deps, botUsername });
- * await chatComposer.middleware()(ctx, () => Promise.resolve());
- * ```
- */
-export const chatComposer: Composer<TurnContext> = new Composer<TurnContext>();
+// Every text and button of a chat, composed in the order they are tried.
+const chatComposer = new Composer<TurnContext>();
 
 const texts = chatComposer.on("message")
   // `/cmd@other_bot` is for another bot in the group: no reply, not counted.
