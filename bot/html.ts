@@ -11,7 +11,22 @@
  *
  * @module
  */
-import { escapeHtml } from "./format.ts";
+
+/**
+ * Escapes text for the HTML parse mode.
+ *
+ * @example
+ * ```ts
+ * import { escapeHtml } from "./html.ts";
+ * console.assert(escapeHtml("a < b & c") === "a &lt; b &amp; c");
+ * ```
+ */
+export function escapeHtml(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
+    ">",
+    "&gt;",
+  ).replaceAll('"', "&quot;");
+}
 
 /** A piece of text that is valid HTML for the parse mode (made by {@linkcode html} or {@linkcode trustedHtml}). */
 export class Html {
