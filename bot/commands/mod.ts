@@ -14,11 +14,20 @@
  * @module
  */
 import { Composer } from "grammy";
-import type { ChatHandlers } from "../../actors/chat.ts";
+import type {
+  ChatContext,
+  ChatHandlers,
+  ChatState,
+} from "../../actors/chat.ts";
 import type { ChatData } from "../data.ts";
 import { admin } from "./admin.ts";
 import { build } from "./build.ts";
-import { type CommandDeps, type TurnContext, turnContext } from "./context.ts";
+import {
+  type CommandDeps,
+  type TurnContext,
+  turnContext,
+  type TurnInput,
+} from "./context.ts";
 import { fallback } from "./fallback.ts";
 import { help } from "./help.ts";
 import { history } from "./history.ts";
@@ -28,6 +37,7 @@ import { notify } from "./notify.ts";
 import { start } from "./start.ts";
 import { status } from "./status.ts";
 import { unlink } from "./unlink.ts";
+import { linkedUser } from "./user.ts";
 import { wizard } from "./wizard.ts";
 
 export { parseCommand, type ParsedCommand } from "./parse.ts";
@@ -77,11 +87,7 @@ const chatComposer = new Composer<TurnContext>();
 const texts = chatComposer.on("message")
   // `/cmd@other_bot` is for another bot in the group: no reply, not counted.
   .filter((ctx) => ctx.parsed?.foreign !== true);
-texts.use(async (ctx, next) => {
-  ctx.user = await ctx.deps.data.linkedUser(ctx.sender.id);
-  await next();
-});
-texts.use(rateLimit);
+texts.use(linkedUser, rateLimit);
 texts.use(wizard, start, help, link, unlink, build, status, history, admin);
 texts.use(fallback);
 
@@ -109,8 +115,10 @@ export function createChatHandlers(options: CommandOptions): ChatHandlers {
   };
   const run = chatComposer.middleware();
   async function turn(
-    ...[turn, state, input]: Parameters<ChatHandlers["text" | "button"]>
-  ) {
+    turn: ChatContext,
+    state: ChatState,
+    input: TurnInput,
+  ): Promise<ChatState> {
     const ctx = turnContext({
       turn,
       state,
