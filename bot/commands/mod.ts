@@ -91,7 +91,7 @@ texts.use(linkedUser, rateLimit);
 texts.use(wizard, start, help, link, unlink, build, status, history, admin);
 texts.use(fallback);
 
-chatComposer.on("callback_query:data").use(wizard, status, fallback);
+chatComposer.on("callback_query").use(wizard, status, fallback);
 
 /**
  * The chat handlers: every command, the wizard, buttons and notifications.

@@ -91,6 +91,10 @@ Deno.test("commands route the grammY way and hostile input is shown as typed", a
       assert.match(link!, /Send the code like this: \/link ABCD1234/);
       const [cancel] = await rig.say(103, "/cancel");
       assert.equal(cancel, "Nothing to cancel.");
+      for (const data of ["", "<&>", "v1:status:<script>"]) {
+        const answer = await rig.press(103, data);
+        assert.match(answer!, /no longer in use.*\/help/, JSON.stringify(data));
+      }
     },
   );
 
