@@ -29,24 +29,39 @@ import {
   updateUser,
 } from "../storage/users.ts";
 
+export type { BuildStatus, UserRole } from "../storage/schema.ts";
+
 /** The platform user a Telegram account is linked to. */
 export interface LinkedUser {
+  /** The platform user's id. */
   readonly userId: string;
+  /** The platform user's email. */
   readonly email: string;
+  /** The platform role ("admin" may use /admin). */
   readonly role: UserRole;
+  /** A disabled user may not build. */
   readonly disabled: boolean;
 }
 
 /** A build as the bot shows it. */
 export interface BuildInfo {
+  /** The build's id (a UUID). */
   readonly id: string;
+  /** Whose build it is. */
   readonly userId: string;
+  /** The project name given at /build. */
   readonly project: string;
+  /** The language id (actors/languages/). */
   readonly language: string;
+  /** Where the build is. */
   readonly status: BuildStatus;
+  /** Why it failed, if it did. */
   readonly error: string | null;
+  /** Test rounds run so far. */
   readonly attempts: number;
+  /** When it was requested. */
   readonly createdAt: Date;
+  /** When it reached a final status; null while running. */
   readonly finishedAt: Date | null;
 }
 
@@ -57,8 +72,18 @@ export type LinkOutcome =
 
 /** Numbers for `/admin`. */
 export interface AdminStats {
+  /** How many platform users there are. */
   readonly users: number;
+  /** How many builds there are in each status. */
   readonly builds: Readonly<Record<BuildStatus, number>>;
+}
+
+/** Who took an admin action from Telegram, for the audit log. */
+export interface AdminActor {
+  /** The linked platform user, or null for an admin by TELEGRAM_ADMIN_IDS only. */
+  readonly userId: string | null;
+  /** The Telegram account that sent the command. */
+  readonly telegramUserId: number;
 }
 
 /** The data the chat commands need. */
@@ -96,6 +121,7 @@ export interface ChatData {
   ): Promise<
     { security: number; quality: number; maintainability: number } | undefined
   >;
+  /** Users and builds by status, for `/admin stats`. */
   adminStats(): Promise<AdminStats>;
   /** Latest failed builds of everyone. */
   recentFailures(limit: number): Promise<BuildInfo[]>;
@@ -103,11 +129,11 @@ export interface ChatData {
   setQuota(
     email: string,
     quota: number,
-    actor: { userId: string | null; telegramUserId: number },
+    actor: AdminActor,
   ): Promise<{ ok: true; userId: string } | { ok: false }>;
   /** Records an admin action taken from Telegram. */
   auditAdmin(
-    actor: { userId: string | null; telegramUserId: number },
+    actor: AdminActor,
     action: string,
     details: Record<string, unknown>,
   ): Promise<void>;

@@ -1,33 +1,22 @@
 /**
- * Message texts of the bot, in Telegram's HTML parse mode. Every piece of
- * user or model text goes through {@linkcode escapeHtml}; texts are kept under
- * Telegram's 4096-character limit.
+ * Message texts of the bot, in Telegram's HTML parse mode, built with the
+ * {@linkcode html} builder (bot/html.ts), which escapes every piece of user or
+ * model text; texts are kept under Telegram's 4096-character limit.
  *
  * @module
  */
 import type { BuildStatus } from "../storage/schema.ts";
+import { type Html, html, joinHtml, trustedHtml as trusted } from "./html.ts";
+
+export { escapeHtml } from "./html.ts";
+
+export type { BuildStatus } from "../storage/schema.ts";
 
 /** The parse mode every formatted text is meant for. */
 export const PARSE_MODE = "HTML" as const;
 
 /** Telegram's limit on a message text, in characters after entity parsing. */
 export const MAX_MESSAGE_LENGTH = 4096;
-
-/**
- * Escapes text for the HTML parse mode.
- *
- * @example
- * ```ts
- * import { escapeHtml } from "./format.ts";
- * console.assert(escapeHtml("a < b & c") === "a &lt; b &amp; c");
- * ```
- */
-export function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(
-    ">",
-    "&gt;",
-  ).replaceAll('"', "&quot;");
-}
 
 /** Cuts plain text to `max` characters, marking the cut with an ellipsis. */
 export function truncate(text: string, max: number): string {
@@ -37,21 +26,33 @@ export function truncate(text: string, max: number): string {
 
 /** The fields of a build the bot shows. */
 export interface BuildView {
+  /** The build's id. */
   readonly id: string;
+  /** The project name. */
   readonly project: string;
+  /** The language id. */
   readonly language: string;
+  /** Where the build is. */
   readonly status: BuildStatus;
+  /** When it was requested. */
   readonly created_at: Date;
+  /** When it reached a final status. */
   readonly finished_at?: Date | null;
+  /** Why it failed. */
   readonly error?: string | null;
+  /** Test rounds run. */
   readonly attempts?: number;
+  /** Code analysis scores, once it succeeded. */
   readonly scores?: Scores | null;
 }
 
 /** Code analysis scores, 0..100. */
 export interface Scores {
+  /** Security score, 0..100. */
   readonly security: number;
+  /** Quality score, 0..100. */
   readonly quality: number;
+  /** Maintainability score, 0..100. */
   readonly maintainability: number;
 }
 
@@ -115,12 +116,12 @@ export function shortId(id: string): string {
   return id.slice(0, 8);
 }
 
-function code(text: string): string {
-  return `<code>${escapeHtml(text)}</code>`;
+function code(text: string): Html {
+  return html`<code>${text}</code>`;
 }
 
-function bold(text: string): string {
-  return `<b>${escapeHtml(text)}</b>`;
+function bold(text: string): Html {
+  return html`<b>${text}</b>`;
 }
 
 function formatDate(date: Date): string {
@@ -129,9 +130,9 @@ function formatDate(date: Date): string {
 
 /** One line per build, for lists. */
 export function formatBuildLine(build: BuildView): string {
-  return `${STATUS_ICON[build.status]} ${code(shortId(build.id))} ${
-    escapeHtml(truncate(build.project, 60))
-  } · ${escapeHtml(build.language)} · ${build.status}`;
+  return html`${STATUS_ICON[build.status]} ${code(shortId(build.id))} ${
+    truncate(build.project, 60)
+  } · ${build.language} · ${build.status}`.text;
 }
 
 /** Scores as one line: "security 90 · quality 80 · maintainability 85". */
@@ -142,86 +143,100 @@ export function formatScores(scores: Scores): string {
 /** The /status answer for one build. */
 export function formatBuildStatus(build: BuildView): string {
   const lines = [
-    `${STATUS_ICON[build.status]} ${bold(truncate(build.project, 200))}`,
-    `Build ${code(build.id)}`,
-    `Language: ${escapeHtml(build.language)}`,
-    `Status: ${bold(build.status)}`,
-    `Started: ${formatDate(build.created_at)}`,
+    html`${STATUS_ICON[build.status]} ${bold(truncate(build.project, 200))}`,
+    html`Build ${code(build.id)}`,
+    html`Language: ${build.language}`,
+    html`Status: ${bold(build.status)}`,
+    html`Started: ${formatDate(build.created_at)}`,
   ];
   if (build.finished_at) {
-    lines.push(`Finished: ${formatDate(build.finished_at)}`);
+    lines.push(html`Finished: ${formatDate(build.finished_at)}`);
   }
-  if (build.attempts) lines.push(`Test rounds: ${build.attempts}`);
-  if (build.scores) lines.push(`Scores: ${formatScores(build.scores)}`);
+  if (build.attempts) lines.push(html`Test rounds: ${build.attempts}`);
+  if (build.scores) lines.push(html`Scores: ${formatScores(build.scores)}`);
   if (build.error) {
-    lines.push(`Reason: ${escapeHtml(truncate(build.error, 1000))}`);
+    lines.push(html`Reason: ${truncate(build.error, 1000)}`);
   }
-  return lines.join("\n");
+  return joinHtml(lines, "\n").text;
 }
 
 /** The /history answer. */
 export function formatHistory(builds: readonly BuildView[]): string {
   if (builds.length === 0) {
-    return "You have no builds yet. Start one with /build &lt;project&gt;.";
+    return html`You have no builds yet. Start one with /build &lt;project&gt;.`
+      .text;
   }
-  return [
-    `<b>Your last ${builds.length} build${builds.length === 1 ? "" : "s"}</b>`,
-    ...builds.map(formatBuildLine),
+  const plural = builds.length === 1 ? "" : "s";
+  return joinHtml([
+    html`<b>Your last ${builds.length} build${plural}</b>`,
+    ...builds.map((b) => html`${trusted(formatBuildLine(b))}`),
     "",
-    "Details: /status &lt;id&gt;",
-  ].join("\n");
+    html`Details: /status &lt;id&gt;`,
+  ], "\n").text;
 }
+
+/** Longest reason, summary or output excerpt shown in a notice, in characters. */
+const MAX_DETAIL = 1500;
 
 /** The text of a build notification. */
 export function formatNotice(notice: BuildNotice): string {
+  return noticeHtml(notice).text;
+}
+
+function noticeHtml(notice: BuildNotice): Html {
   const project = bold(truncate(notice.project, 200));
   const id = code(shortId(notice.buildId));
   switch (notice.type) {
     case "build_started":
-      return `🚀 Build ${id} of ${project} started (${
-        escapeHtml(notice.language)
+      return html`🚀 Build ${id} of ${project} started (${
+        truncate(notice.language, 60)
       }). I will tell you how it goes.`;
     case "build_tests": {
       const notRun = notice.status !== undefined &&
         notice.status !== "passed" && notice.status !== "failed";
       const verdict = notRun
-        ? `⛔ ${escapeHtml(notice.status ?? "")}`
+        ? html`⛔ ${truncate(notice.status ?? "", 60)}`
         : notice.failed === 0
-        ? `✅ all ${notice.passed} passed`
-        : `❌ ${notice.failed} failed, ${notice.passed} passed`;
+        ? html`✅ all ${notice.passed} passed`
+        : html`❌ ${notice.failed} failed, ${notice.passed} passed`;
       const lines = [
-        `🧪 Tests of ${project} (${id}), round ${notice.attempt}: ${verdict}`,
+        html`🧪 Tests of ${project} (${id}), round ${notice.attempt}: ${verdict}`,
       ];
-      if (notice.reason) lines.push(`Why: ${escapeHtml(notice.reason)}`);
+      if (notice.reason) {
+        lines.push(html`Why: ${truncate(notice.reason, MAX_DETAIL)}`);
+      }
       if (notice.failed > 0 && notice.output) {
         lines.push(
-          `<pre>${escapeHtml(truncate(notice.output.trim(), 1500))}</pre>`,
+          html`<pre>${truncate(notice.output.trim(), MAX_DETAIL)}</pre>`,
         );
       }
-      return lines.join("\n");
+      return joinHtml(lines, "\n");
     }
     case "build_completed": {
-      const lines = [`✅ Build ${id} of ${project} succeeded.`];
-      if (notice.summary) {
-        lines.push(escapeHtml(truncate(notice.summary, 2000)));
+      const lines = [html`✅ Build ${id} of ${project} succeeded.`];
+      if (notice.summary) lines.push(html`${truncate(notice.summary, 2000)}`);
+      if (notice.scores) {
+        lines.push(html`Scores: ${formatScores(notice.scores)}`);
       }
-      if (notice.scores) lines.push(`Scores: ${formatScores(notice.scores)}`);
       if (notice.files && notice.files.length > 0) {
-        const shown = notice.files.slice(0, 20).map((f) => code(f)).join(", ");
+        const shown = joinHtml(
+          notice.files.slice(0, 20).map((f) => code(truncate(f, 60))),
+          ", ",
+        );
         const more = notice.files.length > 20
           ? ` and ${notice.files.length - 20} more`
           : "";
-        lines.push(`Files: ${shown}${more}`);
+        lines.push(html`Files: ${shown}${more}`);
       }
-      lines.push(`Details: /status ${shortId(notice.buildId)}`);
-      return lines.join("\n");
+      lines.push(html`Details: /status ${shortId(notice.buildId)}`);
+      return joinHtml(lines, "\n");
     }
     case "build_failed":
-      return `❌ Build ${id} of ${project} failed: ${
-        escapeHtml(truncate(notice.reason, 2000))
+      return html`❌ Build ${id} of ${project} failed: ${
+        truncate(notice.reason, 2000)
       }`;
     case "build_cancelled":
-      return `🚫 Build ${id} of ${project} was cancelled.`;
+      return html`🚫 Build ${id} of ${project} was cancelled.`;
   }
 }
 
@@ -229,17 +244,18 @@ export function formatNotice(notice: BuildNotice): string {
 export function formatWelcome(
   options: { firstName?: string; linked: boolean },
 ): string {
-  const hello = `👋 Hello${
-    options.firstName ? `, ${escapeHtml(options.firstName)}` : ""
-  }! I am Troupe: AI agents that write, test and review code for you.`;
+  const name = options.firstName ? html`, ${options.firstName}` : "";
+  const hello =
+    html`👋 Hello${name}! I am Troupe: AI agents that write, test and review code for you.`;
   if (options.linked) {
-    return `${hello}\n\nYour account is linked. Start a build with /build &lt;project&gt;, or see /help.`;
+    return html`${hello}\n\nYour account is linked. Start a build with /build &lt;project&gt;, or see /help.`
+      .text;
   }
-  return `${hello}\n\n${LINK_HOWTO}`;
+  return html`${hello}\n\n${trusted(LINK_HOWTO)}`.text;
 }
 
 /** How to link an account, used wherever an unlinked user is turned away. */
-export const LINK_HOWTO =
+export const LINK_HOWTO: string =
   "To build from here, link this Telegram account to your Troupe account:\n" +
   "1. Get a code from the HTTP API: <code>POST /v1/telegram/link-code</code> (with your API key).\n" +
   "2. Send it here: <code>/link &lt;code&gt;</code>\n" +

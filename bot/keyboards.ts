@@ -14,6 +14,9 @@ import {
   LANGUAGES as BUILD_LANGUAGES,
 } from "../actors/languages/mod.ts";
 
+export type { Language } from "../actors/languages/mod.ts";
+export type { InlineKeyboardMarkup } from "grammy/types";
+
 /** The callback data format version this code writes. */
 export const CALLBACK_VERSION = "v1";
 

@@ -35,7 +35,7 @@ import type {
   TelegramSendMethod,
   TelegramUpdateType,
 } from "../actors/metrics.ts";
-import { createChatHandlers } from "./commands.ts";
+import { createChatHandlers } from "./commands/mod.ts";
 import type { ChatData } from "./data.ts";
 import { TelegramTokenError, TelegramUnavailableError } from "./errors.ts";
 import { BOT_COMMANDS } from "./format.ts";
@@ -49,6 +49,16 @@ import {
 
 export { TelegramTokenError, TelegramUnavailableError } from "./errors.ts";
 export { dbChatData } from "./data.ts";
+export type {
+  AdminActor,
+  AdminStats,
+  BuildInfo,
+  BuildStatus,
+  ChatData,
+  LinkedUser,
+  LinkOutcome,
+  UserRole,
+} from "./data.ts";
 export { notifyBuildEvent } from "../actors/chat.ts";
 
 /** A log line from the bot. */
