@@ -10,6 +10,7 @@ import { createApiKey } from "./storage/api_keys.ts";
 import { DuplicateError } from "./storage/errors.ts";
 import type { Db } from "./storage/schema.ts";
 import { countUsers, createUser } from "./storage/users.ts";
+import { omitUndefined } from "./runtime/optional.ts";
 
 /** The e-mail of the admin created on first start. */
 export const FIRST_ADMIN_EMAIL = "admin@troupe.local";
@@ -36,9 +37,7 @@ export async function ensureFirstAdmin(
         email: FIRST_ADMIN_EMAIL,
         name: "Administrator",
         role: "admin",
-        ...(options.dailyBuildQuota === undefined
-          ? {}
-          : { dailyBuildQuota: options.dailyBuildQuota }),
+        ...omitUndefined({ dailyBuildQuota: options.dailyBuildQuota }),
       }, { actorUserId: null });
       const { token } = await createApiKey(trx, {
         userId: admin.id,

@@ -21,7 +21,7 @@ import { type AuditContext, writeAudit } from "../storage/audit.ts";
 import { type BuildPatch, loadBuild, updateBuild } from "../storage/builds.ts";
 import type { BuildStatus, Db } from "../storage/schema.ts";
 import { canTransition, isTerminalStatus, pathTo } from "./build_status.ts";
-import type { MetricsMessage } from "./metrics.ts";
+import type { MetricsObservation } from "./metrics.ts";
 import type { NodeName } from "./workflow/types.ts";
 import {
   BUILD_KIND,
@@ -66,7 +66,7 @@ export interface BuildActorDeps {
   /** Told about every appended event, in order (chats, SSE). Must not throw. */
   readonly notify?: (events: readonly BuildEvent[]) => void | Promise<void>;
   /** Receives step durations, sandbox runs and finished builds. */
-  readonly metrics?: (observation: MetricsMessage) => void;
+  readonly metrics?: (observation: MetricsObservation) => void;
 }
 
 const NODE_STATUS: Partial<Record<NodeName, BuildStatus>> = {

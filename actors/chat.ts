@@ -26,14 +26,13 @@
  *
  * @module
  */
-import type { InlineKeyboardMarkup } from "grammy/types";
 import { z } from "zod";
-import {
-  type ActorContext,
-  type ActorRef,
-  type Behavior,
-  defineActor,
-} from "../runtime/actor.ts";
+import { type Behavior, defineActor } from "../runtime/actor.ts";
+import type {
+  ActorContext,
+  ActorRef,
+  InlineKeyboardMarkup,
+} from "./_outside_types.ts";
 import { InvalidMessageError } from "../runtime/errors.ts";
 
 /** The actor kind name. */
@@ -72,6 +71,7 @@ export type ChatReply =
 export interface PendingReply {
   /** Increasing per chat: the order replies leave in. */
   readonly id: number;
+  /** What to send. */
   readonly reply: ChatReply;
 }
 
@@ -86,41 +86,61 @@ export type ReplyOutcome =
 
 /** Sends replies (bot/outbox.ts): paced, retried, and de-duplicated by key while in flight. */
 export interface ReplySender {
+  /**
+   * Sends `reply`. A `key` (chat id and pending reply id) that is already
+   * queued, in flight or recently finished is not sent again: the call gets
+   * that send's outcome.
+   */
   send(key: string, reply: ChatReply): Promise<ReplyOutcome>;
 }
 
 /** The Telegram user behind an update. */
 export interface ChatUser {
+  /** Telegram's user id. */
   readonly id: number;
+  /** The @username, when the user has one. */
   readonly username?: string;
+  /** The user's first name, when Telegram sent it. */
   readonly firstName?: string;
 }
 
 /** A text message (commands included) someone sent in the chat. */
 export interface TextInput {
+  /** Tells a text from the other inputs. */
   readonly type: "text";
+  /** The id of the Telegram update it came in (not used to de-duplicate: ids may restart lower). */
   readonly updateId: number;
+  /** The message's id in its chat. */
   readonly messageId: number;
   /** The message's `date` (Unix seconds); with `messageId` it identifies the message. */
   readonly date?: number;
+  /** The text (or a media caption), at most 8192 characters. */
   readonly text: string;
+  /** Who sent it. */
   readonly from: ChatUser;
 }
 
 /** A press of one of the bot's inline buttons. */
 export interface ButtonInput {
+  /** Tells a button press from the other inputs. */
   readonly type: "button";
+  /** The id of the Telegram update it came in (not used to de-duplicate: ids may restart lower). */
   readonly updateId: number;
+  /** The callback query's id, which is also the input's identity. */
   readonly callbackQueryId: string;
+  /** The button's callback data (bot/keyboards.ts). */
   readonly data: string;
   /** The message carrying the keyboard, when Telegram still knows it. */
   readonly messageId?: number;
+  /** Who pressed it. */
   readonly from: ChatUser;
 }
 
 /** A build event for this chat (see {@linkcode notifyBuildEvent}). */
 export interface NoticeInput {
+  /** Tells a build notice from the other inputs. */
   readonly type: "notify";
+  /** The build event: its type, its build and the event's own fields. */
   readonly notice:
     & { readonly type: string; readonly buildId: string }
     & Record<
@@ -131,12 +151,15 @@ export interface NoticeInput {
 
 /** Hands pending replies to the sender (sent to self after a turn added some, and as a retry). */
 export interface FlushInput {
+  /** Tells a flush from the other inputs. */
   readonly type: "flush";
 }
 
 /** Telegram acknowledged (or refused for good) these pending replies. */
 export interface DeliveredInput {
+  /** Tells a delivery report from the other inputs. */
   readonly type: "delivered";
+  /** Ids of the {@linkcode PendingReply}s to remove from the outbox. */
   readonly ids: readonly number[];
 }
 
@@ -181,6 +204,7 @@ export interface ChatState {
   readonly nextReplyId: number;
   /** When the retry reminder for `outbox` is due (ms); null when none is set. */
   readonly retryAt: number | null;
+  /** The /build wizard under way; null when none is. */
   readonly wizard: WizardState | null;
   /** Counter for wizard nonces, so buttons of an earlier wizard are stale. */
   readonly wizards: number;
@@ -223,16 +247,19 @@ export function inputIdentity(input: TextInput | ButtonInput): string {
 
 /** What a message means: implemented in bot/commands.ts. */
 export interface ChatHandlers {
+  /** Handles a text (a command, a wizard answer, anything else); gives the new state. */
   text(
     ctx: ChatContext,
     state: ChatState,
     input: TextInput,
   ): Promise<ChatState>;
+  /** Handles a button press; gives the new state. */
   button(
     ctx: ChatContext,
     state: ChatState,
     input: ButtonInput,
   ): Promise<ChatState>;
+  /** Tells the chat about a build event; gives the new state. */
   notify(
     ctx: ChatContext,
     state: ChatState,
@@ -242,8 +269,8 @@ export interface ChatHandlers {
 
 const userSchema = z.object({
   id: z.number().int(),
-  username: z.string().max(64).optional(),
-  firstName: z.string().max(256).optional(),
+  username: z.string().max(64).exactOptional(),
+  firstName: z.string().max(256).exactOptional(),
 });
 
 /** Validates chat messages at the edge. */
@@ -254,7 +281,7 @@ export const chatMessageSchema: z.ZodType<ChatMessage> = z.discriminatedUnion(
       type: z.literal("text"),
       updateId: z.number().int().nonnegative(),
       messageId: z.number().int(),
-      date: z.number().int().nonnegative().optional(),
+      date: z.number().int().nonnegative().exactOptional(),
       text: z.string().max(8192),
       from: userSchema,
     }),
@@ -263,7 +290,7 @@ export const chatMessageSchema: z.ZodType<ChatMessage> = z.discriminatedUnion(
       updateId: z.number().int().nonnegative(),
       callbackQueryId: z.string().min(1).max(128),
       data: z.string().max(256),
-      messageId: z.number().int().optional(),
+      messageId: z.number().int().exactOptional(),
       from: userSchema,
     }),
     z.object({
@@ -279,7 +306,7 @@ export const chatMessageSchema: z.ZodType<ChatMessage> = z.discriminatedUnion(
       ids: z.array(z.number().int().positive()).max(1000),
     }),
   ],
-) as z.ZodType<ChatMessage>;
+);
 
 /** Options of {@linkcode createChatBehavior}. */
 export interface ChatBehaviorOptions {
@@ -450,6 +477,7 @@ function chatContext(
 
 /** How to reach actors; an `ActorSystem` or an `ActorContext` both fit. */
 export interface ActorRefs {
+  /** A handle to the actor `id` of the kind `kind`. */
   ref(kind: string, id: string): ActorRef;
 }
 

@@ -21,24 +21,6 @@ import { languageSchema } from "./languages/mod.ts";
 /** The session actor kind. */
 export const SESSION_KIND = "session";
 
-/** Messages of the session actor. */
-export type SessionMessage =
-  /** Creates a queued build (within the daily quota) and starts it. Replies {@linkcode CreateBuildReply}. */
-  | {
-    type: "create_build";
-    buildId: string;
-    project: string;
-    language: string;
-    requirements: string;
-    /** The chat model to build with (already checked against Ollama); absent: the configured one. */
-    model?: string | null;
-    source: "api" | "telegram";
-    telegramChatId?: number | null;
-    ip?: string | null;
-  }
-  /** Takes one token from the user's bucket named `bucket`. Replies {@linkcode RateReply}. */
-  | { type: "rate"; bucket: string; limitPerMinute: number };
-
 /** The answer to `create_build`. */
 export type CreateBuildReply =
   | { ok: true; buildId: string }
@@ -56,24 +38,45 @@ export interface SessionState {
 
 const RECENT_BUILDS = 10;
 
-const messageSchema = z.discriminatedUnion("type", [
+/**
+ * Validates the session actor's messages at the edge.
+ *
+ * @example
+ * ```ts
+ * import { sessionMessageSchema } from "./session.ts";
+ * const msg = sessionMessageSchema.parse({ type: "rate", bucket: "api", limitPerMinute: 60 });
+ * console.assert(msg.type === "rate");
+ * ```
+ */
+export const sessionMessageSchema = z.discriminatedUnion("type", [
+  /** Creates a queued build (within the daily quota) and starts it. Replies {@linkcode CreateBuildReply}. */
   z.object({
     type: z.literal("create_build"),
     buildId: z.uuid(),
     project: z.string().trim().min(1).max(LIMITS.project),
     language: languageSchema,
     requirements: z.string().trim().min(1).max(LIMITS.requirements),
+    /** The chat model to build with (already checked against Ollama); absent: the configured one. */
     model: z.string().trim().min(1).max(LIMITS.model).nullable().optional(),
     source: z.enum(BUILD_SOURCES),
     telegramChatId: z.number().int().nullable().optional(),
     ip: z.string().max(64).nullable().optional(),
   }),
+  /** Takes one token from the user's bucket named `bucket`. Replies {@linkcode RateReply}. */
   z.object({
     type: z.literal("rate"),
     bucket: z.string().min(1).max(64),
     limitPerMinute: z.number().int().positive(),
   }),
 ]);
+
+/**
+ * Messages of the session actor: `create_build` creates a queued build
+ * (within the daily quota) and starts it, replying
+ * {@linkcode CreateBuildReply}; `rate` takes one token from the user's bucket
+ * named `bucket`, replying {@linkcode RateReply}.
+ */
+export type SessionMessage = z.input<typeof sessionMessageSchema>;
 
 /** Start of the UTC day `now` falls in, and the start of the next one. */
 export function quotaWindow(now: number): { start: Date; resetAt: Date } {
@@ -190,7 +193,7 @@ export function sessionBehavior(deps: SessionDeps) {
     durable: true,
     idleTimeoutMs: 5 * 60_000,
     initialState: () => ({ buckets: {}, recentBuilds: [] }),
-    parse: (input) => messageSchema.parse(input) as SessionMessage,
+    parse: (input) => sessionMessageSchema.parse(input),
     receive(ctx, state, msg) {
       switch (msg.type) {
         case "create_build":

@@ -30,6 +30,7 @@ import {
   type WorkflowMessage,
   workflowMessageSchema,
 } from "./build_messages.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 export {
   type BuildResultSummary,
@@ -273,7 +274,7 @@ async function persist(
             failures: report.failures,
             output: report.output.slice(-8_000),
             testFiles: report.testFiles,
-            ...(report.reason === undefined ? {} : { reason: report.reason }),
+            ...omitUndefined({ reason: report.reason }),
           }
           : null,
         error: final.error,

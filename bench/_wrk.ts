@@ -22,7 +22,8 @@ export interface WrkTargets {
  * Serves `fetch` and a bare Hono hello-world, the baseline, the same way.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Needs Debian's wrk and loads live servers for seconds: not run as a doc test.
  * const targets = serveWithHello(app.fetch);
  * try {
  *   await wrk("GET /livez", `${targets.app}/livez`, options);
@@ -76,7 +77,8 @@ export interface WrkOptions {
  * Loads `url` with wrk (at most 2 threads) and reads its summary.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Needs Debian's wrk and a server on port 8000: not run as a doc test.
  * const r = await wrk("GET /livez", "http://127.0.0.1:8000/livez", {
  *   seconds: 5,
  *   connections: 100,
@@ -137,7 +139,9 @@ export function parseWrk(name: string, text: string): WrkResult {
  *
  * @example
  * ```ts
- * printWrkTable([hello, livez], 2);
+ * const hello = { name: "hello", rps: 40_000, p50: "1ms", p99: "3ms", errors: "none" };
+ * const livez = { name: "GET /livez", rps: 30_000, p50: "2ms", p99: "5ms", errors: "none" };
+ * printWrkTable([hello, livez], 2); // GET /livez shows 0.75 of the hello-world
  * ```
  */
 export function printWrkTable(results: WrkResult[], digits: number): void {

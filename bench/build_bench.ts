@@ -15,6 +15,13 @@
  *   counted, the model fake's few microseconds are), median and p95. Wall
  *   time on a machine shared with other work includes waiting for a core;
  *   CPU time does not, so it is the figure to compare across runs there.
+ * - "per step": the same two figures split at the build's status events
+ *   (start -> analyzing -> planning -> generating -> testing -> finalizing
+ *   -> succeeded), median per step, so the next person sees where the time
+ *   goes. "start" is the hops from `start` to the first node's report;
+ *   "finalizing" runs to the final status (analysis, docs, the row's
+ *   artifacts, the `completed` hop). A step's figure includes the checkpoint
+ *   written after it and the status event that ends it.
  * - "100 builds at once": all started together; all must succeed with
  *   complete, ordered event logs.
  *
@@ -46,12 +53,95 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
+/** Wall, model, sandbox and CPU clocks at one instant. */
+interface Marks {
+  wall: number;
+  model: number;
+  sandbox: number;
+  cpu: number;
+}
+
+/** Splits the one build being measured at its status events. */
+class Steps {
+  /** Step name -> platform overhead (ms) per build. */
+  readonly overhead = new Map<string, number[]>();
+  /** Step name -> CPU (ms) per build. */
+  readonly cpu = new Map<string, number[]>();
+  #buildId: string | undefined;
+  #step = "start";
+  #last: Marks | undefined;
+
+  constructor(readonly clocks: { model: number; sandbox: number }) {}
+
+  #marks(): Marks {
+    const used = cpuUsage();
+    return {
+      wall: performance.now(),
+      model: this.clocks.model,
+      sandbox: this.clocks.sandbox,
+      cpu: (used.user + used.system) / 1000,
+    };
+  }
+
+  /** Starts splitting `buildId` (the clocks were just reset). */
+  begin(buildId: string): void {
+    this.#buildId = buildId;
+    this.#step = "start";
+    this.#last = this.#marks();
+  }
+
+  /** Stops splitting (warm-up builds and the concurrent run are not split). */
+  end(): void {
+    this.#buildId = undefined;
+  }
+
+  /** Closes the current step at a status event of the measured build. */
+  status(buildId: string, to: string): void {
+    if (buildId !== this.#buildId || this.#last === undefined) return;
+    const now = this.#marks();
+    const last = this.#last;
+    const add = (map: Map<string, number[]>, value: number) => {
+      const list = map.get(this.#step) ?? [];
+      list.push(value);
+      map.set(this.#step, list);
+    };
+    add(
+      this.overhead,
+      now.wall - last.wall - (now.model - last.model) -
+        (now.sandbox - last.sandbox),
+    );
+    add(this.cpu, now.cpu - last.cpu);
+    this.#step = to;
+    this.#last = now;
+  }
+
+  /** One line per step: median overhead and CPU. */
+  print(label: string): void {
+    const median = (list: number[]) =>
+      percentile([...list].sort((a, b) => a - b), 0.5);
+    const parts = [...this.overhead.keys()].map((step) =>
+      `${step} ${median(this.overhead.get(step)!).toFixed(1)} / ${
+        median(this.cpu.get(step)!).toFixed(1)
+      }`
+    );
+    console.log(
+      `per step, ${label} (median ms of overhead / CPU): ${parts.join(", ")}`,
+    );
+    this.overhead.clear();
+    this.cpu.clear();
+  }
+}
+
 /** Resolves a build's promise when its final status event is appended. */
 class Finish {
   readonly #waiting = new Map<string, () => void>();
+  constructor(readonly steps?: Steps) {}
   notify = (events: readonly BuildEvent[]) => {
     for (const e of events) {
       const to = (e.data as { to?: string }).to;
+      if (e.type === "status" && to !== undefined) {
+        this.steps?.status(e.buildId, to);
+      }
       if (
         e.type === "status" &&
         (to === "succeeded" || to === "failed" || to === "cancelled")
@@ -103,6 +193,7 @@ async function measureOverhead(
     const { buildId } = await newQueuedBuild(db);
     clocks.model = 0;
     clocks.sandbox = 0;
+    finish.steps?.begin(buildId);
     const cpu0 = cpuUsage();
     const t = performance.now();
     let total = 0;
@@ -116,6 +207,7 @@ async function measureOverhead(
       model = clocks.model;
       sandbox = clocks.sandbox;
     });
+    finish.steps?.end();
     // Work after the report (Chroma) must not spill into the next build's window.
     await settled(node, buildId);
     const row = await loadBuild(db, buildId);
@@ -143,6 +235,7 @@ async function measureOverhead(
       percentile(cpus, 0.95).toFixed(1)
     } ms of CPU in this process (sandbox processes not counted)`,
   );
+  finish.steps?.print(label);
 }
 
 Deno.bench({
@@ -173,7 +266,7 @@ Deno.bench({
         }
       },
     };
-    const finish = new Finish();
+    const finish = new Finish(new Steps(clocks));
     {
       await using memory = await startTestNode({
         db: tdb.db,

@@ -15,6 +15,7 @@
  * @module
  */
 import { createModelClient } from "../actors/workflow/llm.ts";
+import { contextForBuild } from "../actors/workflow/retrieval.ts";
 import {
   chromaClient,
   type EmbeddedChroma,
@@ -267,7 +268,7 @@ if (import.meta.main) {
       "contextForBuild, 4 collections (embed in-process)",
       queries,
       (i) =>
-        f.local.contextForBuild({
+        contextForBuild(f.local, {
           userId: userOf(i),
           requirements: q(i),
           language: "typescript",
@@ -277,7 +278,7 @@ if (import.meta.main) {
       "contextForBuild, 4 collections (embed via Ollama)",
       queries,
       (i) =>
-        f.http.contextForBuild({
+        contextForBuild(f.http, {
           userId: userOf(i),
           requirements: q(i),
           language: "typescript",
@@ -344,7 +345,7 @@ if (import.meta.main) {
     baseline: true,
     async fn() {
       i++;
-      await f.local.contextForBuild({
+      await contextForBuild(f.local, {
         userId: userOf(i),
         requirements: q(i),
         language: "typescript",
@@ -356,7 +357,7 @@ if (import.meta.main) {
     group: "context",
     async fn() {
       i++;
-      await f.http.contextForBuild({
+      await contextForBuild(f.http, {
         userId: userOf(i),
         requirements: q(i),
         language: "typescript",

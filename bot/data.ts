@@ -15,7 +15,8 @@ import {
 } from "../storage/builds.ts";
 import { getBuildAnalysis } from "../storage/code_analyses.ts";
 import { NotFoundError, StateError } from "../storage/errors.ts";
-import type { BuildStatus, Db, UserRole } from "../storage/schema.ts";
+import type { BuildStatus, UserRole } from "../storage/schema.ts";
+import type { Db } from "./_outside_types.ts";
 import {
   consumeTelegramLinkCode,
   getTelegramUser,

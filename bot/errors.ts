@@ -6,6 +6,7 @@
 
 /** Base class of the bot's errors. */
 export class BotError extends Error {
+  /** Always `BotError` (subclasses name themselves). */
   override name = "BotError";
 }
 
@@ -14,8 +15,15 @@ export class BotError extends Error {
  * retrying, so a wrong token is reported once, clearly.
  */
 export class TelegramTokenError extends BotError {
+  /** Always `TelegramTokenError`. */
   override name = "TelegramTokenError";
-  constructor(readonly apiRoot: string, override readonly cause?: unknown) {
+  /** `apiRoot`: the Bot API server asked; `cause`: its answer. */
+  constructor(
+    /** The Bot API server that refused the token. */
+    readonly apiRoot: string,
+    /** grammY's error for the refusal. */
+    override readonly cause?: unknown,
+  ) {
     super(
       `Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized from ${apiRoot}): check the token given by @BotFather, or unset TELEGRAM_BOT_TOKEN to run without the bot`,
     );
@@ -24,8 +32,15 @@ export class TelegramTokenError extends BotError {
 
 /** The Bot API server could not be reached at start. */
 export class TelegramUnavailableError extends BotError {
+  /** Always `TelegramUnavailableError`. */
   override name = "TelegramUnavailableError";
-  constructor(readonly apiRoot: string, override readonly cause: unknown) {
+  /** `apiRoot`: the Bot API server tried; `cause`: why it failed. */
+  constructor(
+    /** The Bot API server that could not be reached. */
+    readonly apiRoot: string,
+    /** The network error. */
+    override readonly cause: unknown,
+  ) {
     super(
       `cannot reach the Telegram Bot API at ${apiRoot} (TELEGRAM_API_ROOT): ${
         cause instanceof Error ? cause.message : String(cause)

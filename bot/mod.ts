@@ -3,12 +3,19 @@
  * polling or the webhook) are turned into chat messages and told to the chat
  * actor of their chat, whose durable mailbox keeps them in order; answers
  * are kept in the chat's state until Telegram acknowledges them and leave
- * through the per-chat paced {@linkcode Outbox} (see actors/chat.ts).
+ * through the per-chat ordered {@linkcode Outbox} (see actors/chat.ts).
+ *
+ * Transport: grammY's plugins sit on `bot.api` (bot/api_plugins.ts): the
+ * throttler paces outgoing calls per chat and overall, auto-retry waits out
+ * 429s and retries 5xx answers. What grammY does not offer stays ours: one
+ * poller per bot token across nodes (bot/polling.ts, its lease and offset in
+ * a {@linkcode PollerStore}: Deno KV or PostgreSQL, as the actor transport)
+ * and the outbox's order and durable retries.
  *
  * Composition (main.ts):
  *
  * ```ts ignore
- * const telegram = createBot({ ...telegramOptionsFromConfig(config), data: dbChatData(db), kv, nodeId });
+ * const telegram = createBot({ ...telegramOptionsFromConfig(config), data: dbChatData(db), pollerStore, nodeId });
  * const system = new ActorSystem({ behaviors: [...others, telegram.chatBehavior], ... });
  * system.start();
  * await telegram.start(system); // throws TelegramTokenError on a bad token
@@ -20,8 +27,13 @@
  * @module
  */
 import { Bot, GrammyError, HttpError } from "grammy";
-import type { Update, UserFromGetMe } from "grammy/types";
-import type { Behavior } from "../runtime/actor.ts";
+import type {
+  Behavior,
+  Config,
+  GrammyBot,
+  Update,
+  UserFromGetMe,
+} from "./_outside_types.ts";
 import {
   type ActorRefs,
   CHAT_KIND,
@@ -29,7 +41,6 @@ import {
   type ChatState,
   createChatBehavior,
 } from "../actors/chat.ts";
-import type { Config } from "../config.ts";
 import type {
   TelegramObservation,
   TelegramSendMethod,
@@ -41,13 +52,45 @@ import { TelegramTokenError, TelegramUnavailableError } from "./errors.ts";
 import { BOT_COMMANDS } from "./format.ts";
 import { Outbox, type OutboxOptions, type OutgoingMessage } from "./outbox.ts";
 import { Poller, type PollerEvent, type PollerOptions } from "./polling.ts";
+import { installApiPlugins } from "./api_plugins.ts";
+import type { PollerStore } from "./poller_store.ts";
+import { KvPollerStore } from "./poller_store_kv.ts";
 import {
   createWebhookHandler,
   type WebhookHandler,
   webhookPath,
 } from "./webhook.ts";
 
-export { TelegramTokenError, TelegramUnavailableError } from "./errors.ts";
+export {
+  BotError,
+  TelegramTokenError,
+  TelegramUnavailableError,
+} from "./errors.ts";
+export type {
+  PollerAcquire,
+  PollerAcquisition,
+  PollerStore,
+} from "./poller_store.ts";
+export { MemoryPollerStore } from "./poller_store.ts";
+export { KvPollerStore } from "./poller_store_kv.ts";
+export { type ApiPluginOptions, installApiPlugins } from "./api_plugins.ts";
+export {
+  Outbox,
+  type OutboxApi,
+  type OutboxOptions,
+  type OutboxSignal,
+  type OutboxStats,
+  type OutgoingMessage,
+} from "./outbox.ts";
+export {
+  Poller,
+  type PollerEvent,
+  type PollerOptions,
+  type PollingApi,
+} from "./polling.ts";
+export type { WebhookHandler } from "./webhook.ts";
+export type { Clock, TimerId } from "../runtime/clock.ts";
+export type { ChatReply, ReplyOutcome, ReplySender } from "../actors/chat.ts";
 export { dbChatData } from "./data.ts";
 export type {
   AdminActor,
@@ -60,6 +103,33 @@ export type {
   UserRole,
 } from "./data.ts";
 export { notifyBuildEvent } from "../actors/chat.ts";
+// The chat actor's types and the value lists, as the command handlers' front
+// door exports them; ActorRefs is the bot's own addition.
+export {
+  BUILD_STATUSES,
+  type ButtonInput,
+  type ChatMessage,
+  type ChatState,
+  type ChatUser,
+  type DeliveredInput,
+  type FlushInput,
+  type NoticeInput,
+  type PendingReply,
+  type TextInput,
+  USER_ROLES,
+  type WizardState,
+} from "./commands/mod.ts";
+export type { ActorRefs } from "../actors/chat.ts";
+export type {
+  TelegramObservation,
+  TelegramSendMethod,
+  TelegramUpdateType,
+} from "../actors/metrics.ts";
+/** The values {@linkcode TelegramSendMethod} and {@linkcode TelegramUpdateType} are drawn from. */
+export {
+  TELEGRAM_SEND_METHODS,
+  TELEGRAM_UPDATE_TYPES,
+} from "../actors/metrics.ts";
 
 /** A log line from the bot. */
 export type BotLog = (
@@ -78,14 +148,30 @@ export interface BotOptions {
   readonly adminIds?: readonly number[];
   /** Webhook mode when set (TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET); long polling otherwise. */
   readonly webhook?: { readonly url: string; readonly secretToken: string };
+  /** The chats' view of the database (link codes, users, builds): {@linkcode dbChatData}. */
   readonly data: ChatData;
-  /** An opened KV shared by the nodes: required for long polling (the poller lease). */
+  /**
+   * Where the poller keeps its lease and offset, shared by the nodes
+   * (platform.ts: PostgreSQL with the postgres actor transport, KV with kv).
+   * Long polling needs it or `kv`.
+   */
+  readonly pollerStore?: PollerStore;
+  /** An opened KV shared by the nodes: the poller's store when `pollerStore` is not given. */
   readonly kv?: Deno.Kv;
   /** This node's id (for the poller lease). */
   readonly nodeId: string;
   /** Skips getMe at start (tests). */
   readonly botInfo?: UserFromGetMe;
+  /**
+   * Outbox options. Its pacing (`perChatIntervalMs`, `perGroupIntervalMs`,
+   * `globalPerSecond`) is applied by grammY's throttler on `bot.api`; the
+   * outbox itself then runs unpaced. With a `clock` of its own the outbox
+   * paces and waits out 429s itself, on that clock.
+   */
   readonly outbox?: Omit<OutboxOptions, "api">;
+  /** auto-retry's limits (defaults: wait out a `retry_after` up to 60 s, 3 retries). */
+  readonly autoRetry?: { maxDelaySeconds?: number; maxRetryAttempts?: number };
+  /** Poller settings (tests shorten them). */
   readonly polling?: Pick<
     PollerOptions,
     "pollTimeoutSeconds" | "leaseMs" | "backoff" | "clock"
@@ -98,6 +184,7 @@ export interface BotOptions {
   readonly chatIdleTimeoutMs?: number;
   /** How often a chat retries replies Telegram has not acknowledged, e.g. after a restart (default 30 s). */
   readonly replyRetryMs?: number;
+  /** Where the bot's log lines go (default: nowhere). */
   readonly log?: BotLog;
   /** Told about updates received, messages sent or refused and 429s (the `troupe_telegram_*` metrics). */
   readonly observe?: (observation: TelegramObservation) => void;
@@ -105,12 +192,15 @@ export interface BotOptions {
 
 /** The bot, ready to be started. */
 export interface TelegramBot {
-  readonly bot: Bot;
+  /** The grammY bot, its api carrying the plugins (api_plugins.ts). */
+  readonly bot: GrammyBot;
+  /** Where the chat actors' replies leave (per-chat order, durable retries). */
   readonly outbox: Outbox;
   /** Register it with the ActorSystem before {@linkcode TelegramBot.start}. */
   readonly chatBehavior: Behavior<ChatState, ChatMessage>;
   /** Webhook mode: the Hono handler, served at {@linkcode TelegramBot.webhookPath}. */
   readonly webhookHandler: WebhookHandler | undefined;
+  /** Webhook mode: the path of `TELEGRAM_WEBHOOK_URL`. */
   readonly webhookPath: string | undefined;
   /** The poller (long polling mode, after start). */
   readonly poller: Poller | undefined;
@@ -220,8 +310,46 @@ export function createBot(options: BotOptions): TelegramBot {
     client: { apiRoot },
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
   });
+  const pacing = options.outbox ?? {};
+  // An outbox given a clock of its own (tests that speed time up) keeps
+  // pacing and retry waits on that clock; the plugins, on the wall clock,
+  // then only observe 429s and hand them back. Otherwise the plugins pace
+  // and retry, and the outbox keeps order and durable retries.
+  const ownClock = pacing.clock !== undefined;
+  installApiPlugins(bot.api, {
+    ...(ownClock
+      ? {
+        perChatIntervalMs: 0,
+        globalPerSecond: Infinity,
+        maxDelaySeconds: 0,
+        retryServerErrors: false,
+      }
+      : {
+        ...(pacing.perChatIntervalMs !== undefined
+          ? { perChatIntervalMs: pacing.perChatIntervalMs }
+          : {}),
+        ...(pacing.perGroupIntervalMs !== undefined
+          ? { perGroupIntervalMs: pacing.perGroupIntervalMs }
+          : {}),
+        ...(pacing.globalPerSecond !== undefined
+          ? { globalPerSecond: pacing.globalPerSecond }
+          : {}),
+      }),
+    ...options.autoRetry,
+    onRateLimited: (method, retryAfterSeconds) => {
+      const metric = rateLimitedMethod(method);
+      if (metric) observe({ type: "rate_limited", method: metric });
+      log("warn", "telegram rate limited (429)", { method, retryAfterSeconds });
+    },
+  });
   const outbox = new Outbox({
     ...options.outbox,
+    // The throttler on bot.api paces; the outbox keeps order and retries.
+    ...(ownClock ? {} : {
+      perChatIntervalMs: 0,
+      perGroupIntervalMs: 0,
+      globalPerSecond: Infinity,
+    }),
     onDropped: (message, error) => {
       observe({ type: "send_failed", method: sendMethod(message) });
       log("warn", "telegram message dropped", {
@@ -234,8 +362,9 @@ export function createBot(options: BotOptions): TelegramBot {
       observe({ type: "sent", method: sendMethod(message) });
       options.outbox?.onSent?.(message);
     },
+    // Counted by the api's 429 observer; here only the ones auto-retry
+    // handed back (a retry_after beyond its limit).
     onRateLimited: (message, retryAfterSeconds) => {
-      observe({ type: "rate_limited", method: sendMethod(message) });
       options.outbox?.onRateLimited?.(message, retryAfterSeconds);
     },
     api: bot.api,
@@ -351,26 +480,24 @@ export function createBot(options: BotOptions): TelegramBot {
         });
         return;
       }
-      if (!options.kv) {
+      const store = options.pollerStore ??
+        (options.kv ? new KvPollerStore({ kv: options.kv }) : undefined);
+      if (!store) {
         throw new Error(
-          "long polling needs the shared Deno KV (the poller lease): pass kv to createBot",
+          "long polling needs storage shared by the nodes for the poller lease: pass pollerStore (or kv) to createBot",
         );
       }
       await bot.api.deleteWebhook();
       poller = new Poller({
         api: bot.api,
-        kv: options.kv,
+        store,
         botId: bot.botInfo.id,
         nodeId: options.nodeId,
         apiRoot,
         allowedUpdates: ["message", "callback_query"],
         handle: handleBatch,
-        onEvent: (event: PollerEvent) => {
-          if (event.type === "rate_limited") {
-            observe({ type: "rate_limited", method: "getUpdates" });
-          }
-          logPollerEvent(log, event);
-        },
+        // 429s are counted by the api's observer (api_plugins.ts).
+        onEvent: (event: PollerEvent) => logPollerEvent(log, event),
         ...options.polling,
       });
       poller.start().catch((error) =>
@@ -389,6 +516,21 @@ export function createBot(options: BotOptions): TelegramBot {
       );
     },
   };
+}
+
+/** The metric label of a rate-limited method, if it has one. */
+function rateLimitedMethod(
+  method: string,
+): TelegramSendMethod | "getUpdates" | undefined {
+  switch (method) {
+    case "sendMessage":
+    case "editMessageText":
+    case "answerCallbackQuery":
+    case "getUpdates":
+      return method;
+    default:
+      return undefined;
+  }
 }
 
 /** The Bot API method the outbox calls for a message. */

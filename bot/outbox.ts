@@ -1,5 +1,5 @@
 /**
- * Outgoing Telegram messages, paced per chat. Each chat has its own queue and
+ * Outgoing Telegram messages, in order per chat. Each chat has its own queue and
  * worker: messages to one chat leave in order, at most one per
  * `perChatIntervalMs`; a 429 answer pauses only that chat for `retry_after`
  * seconds and the same message is tried again, so a flood in one chat never
@@ -7,6 +7,16 @@
  * errors and 5xx answers are retried with backoff; only permanent refusals
  * (400, 403: bad text, bot blocked) drop a message, reported through
  * `onDropped`.
+ *
+ * The bot (mod.ts) gives the outbox an api with grammY's plugins installed
+ * (bot/api_plugins.ts): the throttler paces the calls and auto-retry waits
+ * out 429s and short 5xx streaks inside the call, so there the outbox runs
+ * with its own pacing off and its retries only see what auto-retry gave up
+ * on (a `retry_after` beyond its limit, a network error). Its own pacing and
+ * retries remain for a plain api. What grammY does not offer stays here:
+ * per-chat order, keyed de-duplication, and a message never dropped for
+ * being rate limited; the chat actors keep unacknowledged replies in their
+ * state and hand them over again after a restart.
  *
  * The outbox is the chat actors' {@linkcode ReplySender}: each reply comes
  * with a key (chat and reply id); a key already queued or in flight is not
@@ -17,7 +27,7 @@
  * @module
  */
 import { GrammyError, HttpError } from "grammy";
-import type { InlineKeyboardMarkup } from "grammy/types";
+import type { Api, InlineKeyboardMarkup } from "./_outside_types.ts";
 import { type Clock, realClock, type TimerId } from "../runtime/clock.ts";
 import type { ChatReply, ReplyOutcome, ReplySender } from "../actors/chat.ts";
 import { PARSE_MODE } from "./format.ts";
@@ -25,27 +35,40 @@ import { PARSE_MODE } from "./format.ts";
 /** One thing to send (the chat actor's reply shape). Texts are in the HTML parse mode (see format.ts). */
 export type OutgoingMessage = ChatReply;
 
-/** The part of grammY's `Api` the outbox calls. */
+/** grammY types its signal with an AbortSignal shim; the platform's is the same at run time. */
+export type OutboxSignal = Parameters<Api["sendMessage"]>[3];
+
+/**
+ * The part of grammY's `Api` the outbox calls. The signal is aborted when
+ * the outbox closes, which also ends a wait inside auto-retry.
+ */
 export interface OutboxApi {
+  /** Bot API sendMessage. */
   sendMessage(
     chatId: number,
     text: string,
     other?: { parse_mode?: "HTML"; reply_markup?: InlineKeyboardMarkup },
+    signal?: OutboxSignal,
   ): Promise<unknown>;
+  /** Bot API editMessageText. */
   editMessageText(
     chatId: number,
     messageId: number,
     text: string,
     other?: { parse_mode?: "HTML"; reply_markup?: InlineKeyboardMarkup },
+    signal?: OutboxSignal,
   ): Promise<unknown>;
+  /** Bot API answerCallbackQuery. */
   answerCallbackQuery(
     callbackQueryId: string,
     other?: { text?: string; show_alert?: boolean },
+    signal?: OutboxSignal,
   ): Promise<unknown>;
 }
 
 /** Options of {@linkcode Outbox}. */
 export interface OutboxOptions {
+  /** grammY's api (`bot.api`), or the part of it the outbox calls. */
   readonly api: OutboxApi;
   /** Least time between two messages to one private chat (default 1000 ms). */
   readonly perChatIntervalMs?: number;
@@ -55,7 +78,9 @@ export interface OutboxOptions {
   readonly globalPerSecond?: number;
   /** First retry delay after a network error or 5xx (default 500 ms), doubling up to `maxBackoffMs`. */
   readonly backoffMs?: number;
+  /** Longest retry delay (default 30 s). */
   readonly maxBackoffMs?: number;
+  /** Pacing and retry delays are measured on it (default: the wall clock). */
   readonly clock?: Clock;
   /** How many acknowledged keys to remember (default 10,000). */
   readonly rememberDone?: number;
@@ -72,9 +97,13 @@ export interface OutboxOptions {
 
 /** Counters since the outbox was created. */
 export interface OutboxStats {
+  /** Messages Telegram accepted. */
   sent: number;
+  /** 429 answers that reached the outbox (auto-retry waits out the short ones). */
   rateLimited: number;
+  /** Attempts made again (429, 5xx, network errors). */
   retried: number;
+  /** Messages Telegram refused for good. */
   dropped: number;
 }
 
@@ -106,6 +135,7 @@ interface Lane {
  * ```
  */
 export class Outbox implements ReplySender {
+  /** Counters since the outbox was created. */
   readonly stats: OutboxStats = {
     sent: 0,
     rateLimited: 0,
@@ -133,7 +163,10 @@ export class Outbox implements ReplySender {
   #pending = 0;
   #idleWaiters: (() => void)[] = [];
   #closed = false;
+  /** Aborted at close: ends calls still in flight (and auto-retry's waits). */
+  readonly #abort = new AbortController();
 
+  /** An outbox over `options.api`; it starts sending at the first message. */
   constructor(options: OutboxOptions) {
     this.#api = options.api;
     this.#clock = options.clock ?? realClock;
@@ -238,6 +271,7 @@ export class Outbox implements ReplySender {
         this.#finish(item, "unsent");
       }
     }
+    this.#abort.abort();
     for (const [id, wake] of this.#sleeps) {
       this.#clock.clearTimeout(id);
       wake();
@@ -300,13 +334,14 @@ export class Outbox implements ReplySender {
       afterMs?: number;
     }
   > {
+    const signal = this.#abort.signal as OutboxSignal & AbortSignal;
     try {
       switch (message.type) {
         case "send":
           await this.#api.sendMessage(message.chatId, message.text, {
             parse_mode: PARSE_MODE,
             ...(message.keyboard ? { reply_markup: message.keyboard } : {}),
-          });
+          }, signal);
           break;
         case "edit":
           await this.#api.editMessageText(
@@ -317,19 +352,22 @@ export class Outbox implements ReplySender {
               parse_mode: PARSE_MODE,
               reply_markup: message.keyboard ?? { inline_keyboard: [] },
             },
+            signal,
           );
           break;
         case "answer":
           await this.#api.answerCallbackQuery(message.callbackQueryId, {
             ...(message.text !== undefined ? { text: message.text } : {}),
             ...(message.alert ? { show_alert: true } : {}),
-          });
+          }, signal);
           break;
       }
       this.stats.sent++;
       this.#onSent?.(message);
       return { type: "sent" };
     } catch (error) {
+      // Closed mid-call: the item was already given back as unsent.
+      if (signal.aborted) return { type: "retry" };
       if (error instanceof GrammyError) {
         if (error.error_code === 429) {
           const seconds = error.parameters.retry_after ?? 1;

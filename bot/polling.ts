@@ -1,10 +1,22 @@
 /**
- * Long polling with one poller per bot token across every node. Nodes that
- * share a Deno KV compete for a lease (compare-and-set on a KV key, with
- * expiry): the holder calls getUpdates, the others wait and take over when the
- * holder stops (it releases the lease) or dies (the lease expires). The
- * confirmed offset is kept in KV beside the lease, so a new holder continues
- * where the last one stopped.
+ * Long polling with one poller per bot token across every node. Nodes compete
+ * for a lease kept in a {@linkcode PollerStore} (compare-and-set with expiry
+ * and a fencing token: Deno KV with the KV actor transport, PostgreSQL with
+ * the postgres one, memory for a single process): the holder calls
+ * getUpdates, the others wait and take over when the holder stops (it
+ * releases the lease) or dies (the lease expires). The confirmed offset is
+ * stored beside the lease under the holder's fence, so a new holder continues
+ * where the last one stopped and a stale holder cannot move it.
+ *
+ * Why not grammY's runner (`@grammyjs/runner`): its update fetcher keeps the
+ * offset in a closure that starts at 0 and advances as soon as a batch is
+ * fetched, before the batch is handled, and its sinks report a failed update
+ * to the error handler and move on; it stops on a 409. The lease, an offset
+ * read from and committed to shared storage only after the batch reached the
+ * chat actors' durable mailboxes, the refetch of a failed batch and the
+ * reset detection below are what this loop is for. Outgoing pacing and
+ * 429/5xx retries are grammY's plugins on the bot's api (see mod.ts), so a
+ * getUpdates that answers 429 waits `retry_after` inside auto-retry there.
  *
  * A 409 Conflict from Telegram (another getUpdates elsewhere, or a webhook
  * still set) is retried with exponential backoff, never a crash; 429 waits
@@ -26,10 +38,20 @@
  *
  * @module
  */
-import { type Api, GrammyError } from "grammy";
-import type { Update } from "grammy/types";
+import { GrammyError } from "grammy";
+import type { Api, Update } from "./_outside_types.ts";
 import { type Clock, realClock, type TimerId } from "../runtime/clock.ts";
 import { TelegramTokenError } from "./errors.ts";
+import { MemoryPollerStore, type PollerStore } from "./poller_store.ts";
+import { KvPollerStore } from "./poller_store_kv.ts";
+
+export type {
+  PollerAcquire,
+  PollerAcquisition,
+  PollerStore,
+} from "./poller_store.ts";
+export { MemoryPollerStore } from "./poller_store.ts";
+export { KvPollerStore } from "./poller_store_kv.ts";
 
 /** The part of grammY's `Api` the poller calls. */
 export type PollingApi = Pick<Api, "getUpdates">;
@@ -61,9 +83,16 @@ export type PollerEvent =
 
 /** Options of {@linkcode Poller}. */
 export interface PollerOptions {
+  /** grammY's api (or the part of it that polls). */
   readonly api: PollingApi;
-  /** An opened KV shared by every node (storage/ opens it). */
-  readonly kv: Deno.Kv;
+  /**
+   * Where the lease and offset live, shared by every node that polls this
+   * bot (default: a {@linkcode KvPollerStore} over `kv` when given, else
+   * memory: one process only).
+   */
+  readonly store?: PollerStore;
+  /** An opened KV shared by every node (storage/ opens it); used when `store` is not given. */
+  readonly kv?: Deno.Kv;
   /** The bot's id (the number before ":" in the token): one lease per bot. */
   readonly botId: number;
   /** This node's id. */
@@ -78,21 +107,18 @@ export interface PollerOptions {
   readonly pollTimeoutSeconds?: number;
   /** Lease lifetime (default 60 s; at least twice the poll timeout). */
   readonly leaseMs?: number;
+  /** The update types to ask for (all but chat_member ones by default, as Telegram does). */
   readonly allowedUpdates?: readonly Exclude<keyof Update, "update_id">[];
   /** Retry delays after 409s and errors: doubling from `initialMs` to `maxMs` (default 1 s .. 60 s). */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Used in the 401 error (default https://api.telegram.org). */
   readonly apiRoot?: string;
+  /** Lease expiry and waits are measured on it (default: the wall clock). */
   readonly clock?: Clock;
+  /** Told about leadership, conflicts, errors and handled batches. */
   readonly onEvent?: (event: PollerEvent) => void;
-  /** KV key prefix (default `["telegram"]`). */
+  /** KV key prefix when the store is made from `kv` (default `["telegram"]`). */
   readonly keyPrefix?: readonly Deno.KvKeyPart[];
-}
-
-interface LeaseValue {
-  readonly owner: string;
-  readonly expiresAt: number;
-  readonly fence: number;
 }
 
 /**
@@ -113,23 +139,27 @@ interface LeaseValue {
 export class Poller {
   readonly #o: PollerOptions;
   readonly #clock: Clock;
-  readonly #leaseKey: Deno.KvKey;
-  readonly #offsetKey: Deno.KvKey;
+  readonly #store: PollerStore;
   readonly #leaseMs: number;
   readonly #timeout: number;
   #abort = new AbortController();
   #loop: Promise<void> | undefined;
-  #lease: { versionstamp: string; fence: number } | undefined;
+  #lease: { fence: number } | undefined;
   #offset = 0;
   #sleeps = new Map<TimerId, () => void>();
   #failure: unknown;
 
+  /** A poller; nothing is called before {@linkcode Poller.start}. */
   constructor(options: PollerOptions) {
     this.#o = options;
     this.#clock = options.clock ?? realClock;
-    const prefix = options.keyPrefix ?? ["telegram"];
-    this.#leaseKey = [...prefix, "poller", options.botId];
-    this.#offsetKey = [...prefix, "offset", options.botId];
+    this.#store = options.store ??
+      (options.kv
+        ? new KvPollerStore({
+          kv: options.kv,
+          ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+        })
+        : new MemoryPollerStore());
     this.#timeout = options.pollTimeoutSeconds ?? 25;
     this.#leaseMs = Math.max(options.leaseMs ?? 60_000, this.#timeout * 2000);
   }
@@ -159,7 +189,8 @@ export class Poller {
     }
     this.#sleeps.clear();
     if (this.#loop) await this.#loop.catch(() => {});
-    await this.#release();
+    // The lease lapses by itself if storage cannot be reached now.
+    await this.#release().catch(() => {});
   }
 
   async #run(): Promise<void> {
@@ -257,73 +288,83 @@ export class Poller {
 
   /** Takes or renews the lease; false (after waiting) when another node holds it. */
   async #holdLease(): Promise<boolean> {
-    const entry = await this.#o.kv.get<LeaseValue>(this.#leaseKey);
     const now = this.#clock.now();
-    const held = entry.value;
-    if (held && held.owner !== this.#o.nodeId && held.expiresAt > now) {
-      if (this.#lease) {
-        this.#lease = undefined;
-        this.#o.onEvent?.({ type: "lease_lost" });
-      }
-      const wait = Math.min(held.expiresAt - now, this.#leaseMs / 4) + 1;
+    let got;
+    try {
+      got = await this.#store.acquire({
+        botId: this.#o.botId,
+        nodeId: this.#o.nodeId,
+        heldFence: this.#lease?.fence,
+        now,
+        ttlMs: this.#leaseMs,
+      });
+    } catch (error) {
+      // Storage down: stop polling until it answers (the lease lapses).
+      this.#dropLease();
+      const wait = Math.min(this.#leaseMs / 4, this.#backoff(1) * 4);
+      this.#o.onEvent?.({ type: "error", error, retryInMs: wait });
+      await this.#sleep(wait);
+      return false;
+    }
+    if (got.type === "contended") return false;
+    if (got.type === "follower") {
+      this.#dropLease();
+      const wait = Math.min(got.expiresAt - now, this.#leaseMs / 4) + 1;
       this.#o.onEvent?.({
         type: "follower",
-        holder: held.owner,
+        holder: got.holder,
         retryInMs: wait,
       });
       await this.#sleep(wait);
       return false;
     }
-    if (this.#lease && entry.versionstamp !== this.#lease.versionstamp) {
-      // Someone wrote the key since we did: our lease lapsed and was taken.
-      this.#lease = undefined;
-      this.#o.onEvent?.({ type: "lease_lost" });
-    }
-    const wasLeader = this.#lease !== undefined;
-    const fence = wasLeader ? this.#lease!.fence : (held?.fence ?? 0) + 1;
-    const value: LeaseValue = {
-      owner: this.#o.nodeId,
-      expiresAt: now + this.#leaseMs,
-      fence,
-    };
-    const result = await this.#o.kv.atomic().check(entry).set(
-      this.#leaseKey,
-      value,
-    ).commit();
-    if (!result.ok) return false;
-    this.#lease = { versionstamp: result.versionstamp, fence };
-    if (!wasLeader) {
-      // The stored offset wins, also when lower: another holder may have
-      // followed a reset of the update ids.
-      const stored = await this.#o.kv.get<number>(this.#offsetKey);
-      this.#offset = stored.value ?? this.#offset;
-      this.#o.onEvent?.({ type: "leader", fence, offset: this.#offset });
-    }
+    if (got.renewed) return true;
+    // Taken afresh: when we thought we held it, someone else had it between.
+    this.#dropLease();
+    this.#lease = { fence: got.fence };
+    // The stored offset wins, also when lower: another holder may have
+    // followed a reset of the update ids.
+    this.#offset = got.offset ?? this.#offset;
+    this.#o.onEvent?.({
+      type: "leader",
+      fence: got.fence,
+      offset: this.#offset,
+    });
     return true;
+  }
+
+  #dropLease(): void {
+    if (!this.#lease) return;
+    this.#lease = undefined;
+    this.#o.onEvent?.({ type: "lease_lost" });
   }
 
   async #commitOffset(next: number): Promise<void> {
     this.#offset = next;
     const lease = this.#lease;
     if (!lease) return;
-    const result = await this.#o.kv.atomic().check({
-      key: this.#leaseKey,
-      versionstamp: lease.versionstamp,
-    }).set(this.#offsetKey, this.#offset).commit();
-    if (!result.ok) {
-      this.#lease = undefined;
-      this.#o.onEvent?.({ type: "lease_lost" });
+    let ok: boolean;
+    try {
+      ok = await this.#store.commitOffset(
+        this.#o.botId,
+        this.#o.nodeId,
+        lease.fence,
+        next,
+      );
+    } catch (error) {
+      // Kept in memory: the next getUpdates confirms it to Telegram anyway,
+      // and the next commit stores it.
+      this.#o.onEvent?.({ type: "error", error, retryInMs: 0 });
+      return;
     }
+    if (!ok) this.#dropLease();
   }
 
   async #release(): Promise<void> {
     const lease = this.#lease;
     this.#lease = undefined;
     if (!lease) return;
-    await this.#o.kv.atomic().check({
-      key: this.#leaseKey,
-      versionstamp: lease.versionstamp,
-    }).delete(this.#leaseKey).commit();
+    await this.#store.release(this.#o.botId, this.#o.nodeId, lease.fence);
   }
 
   #backoff(attempt: number): number {

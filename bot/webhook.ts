@@ -7,10 +7,10 @@
  * @module
  */
 import { type Bot, webhookCallback } from "grammy";
-import type { Context } from "hono";
+import type { HonoContext } from "./_outside_types.ts";
 
 /** A Hono route handler. */
-export type WebhookHandler = (c: Context) => Promise<Response>;
+export type WebhookHandler = (c: HonoContext) => Promise<Response>;
 
 /**
  * The handler for `app.post(webhookPath(url), handler)`.

@@ -4,10 +4,29 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
-import { type Database, openDatabaseFromConfig } from "../storage/db.ts";
+import type { Config as AppConfig } from "../config.ts";
+import {
+  type Database as StorageDatabase,
+  openDatabaseFromConfig,
+} from "../storage/db.ts";
 import { migrateToLatest } from "../storage/migrate.ts";
-import type { VectorStore } from "../storage/vector.ts";
+import type { VectorStore as StorageVectorStore } from "../storage/vector.ts";
+
+/**
+ * The application's parsed configuration (config.ts).
+ * @internal
+ */
+export type Config = AppConfig;
+/**
+ * An open database and its Kysely instance (storage/mod.ts).
+ * @internal
+ */
+export type Database = StorageDatabase;
+/**
+ * The Chroma-backed vector store (storage/vector.ts).
+ * @internal
+ */
+export type VectorStore = StorageVectorStore;
 
 /**
  * A running node's open services. A data command sent to a node (because
@@ -15,13 +34,17 @@ import type { VectorStore } from "../storage/vector.ts";
  * its own.
  */
 export interface NodeServices {
+  /** The node's open database. */
   readonly database: Database;
+  /** The node's open Deno KV. */
   readonly kv: Deno.Kv;
+  /** The node's vector store. */
   readonly vector: VectorStore;
 }
 
 /** A command's surroundings. */
 export interface CommandContext {
+  /** The configuration the command runs with. */
   readonly config: Config;
   /** Standard output, one line per call. */
   write(line: string): void;

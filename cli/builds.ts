@@ -10,6 +10,7 @@ import { BUILD_STATUSES, isTerminalStatus } from "../storage/schema.ts";
 import { type Command, table, UsageError } from "./_context.ts";
 import { SUPPORTED_LANGUAGES } from "../actors/languages/mod.ts";
 import { sleep } from "../runtime/retry.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 const STEPS: readonly string[] = BUILD_STATUSES.filter((s) =>
   !isTerminalStatus(s)
@@ -99,7 +100,7 @@ export async function* readEvents(
         yield {
           event,
           data: data.join("\n"),
-          ...(id === undefined ? {} : { id }),
+          ...omitUndefined({ id }),
         };
       }
     }
@@ -187,7 +188,7 @@ export const build: Command = async (args, { config, write }) => {
       project,
       language: values.language,
       requirements,
-      ...(values.model === undefined ? {} : { model: values.model }),
+      ...omitUndefined({ model: values.model }),
     }),
   ) as { id: string; model?: string | null };
   write(

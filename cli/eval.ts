@@ -18,6 +18,7 @@ import {
   taskFilter,
   textSummary,
 } from "../eval/mod.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 const USAGE =
   "usage: deno task eval [--model NAME]... [--tasks GLOB[,GLOB]] [--attempts N] [--concurrency N] [--out DIR]";
@@ -90,12 +91,12 @@ export const evalCommand: Command = async (
     tasks,
     settings: {
       models,
-      ...(values.tasks === undefined ? {} : { tasks: values.tasks }),
+      ...omitUndefined({ tasks: values.tasks }),
       attempts,
       concurrency,
     },
     onModelStart: (model, error) =>
-      err(error ? `${model}: ${error}` : `${model}: node started`),
+      err(error ? `${model}: ${error}` : `${model}: building on the eval node`),
     onProgress: (p) => {
       const line = `${progressLine(p)}  last: ${p.last.taskId} ${
         p.last.passed ? "pass" : "fail"

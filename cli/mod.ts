@@ -60,7 +60,9 @@ export async function runCommand(
 
 /** One line a command printed, and where. */
 export interface PrintedLine {
+  /** The stream the line went to. */
   readonly stream: "stdout" | "stderr";
+  /** The text, without its line break. */
   readonly line: string;
 }
 
@@ -88,3 +90,5 @@ export async function runDataCommand(
   });
   return { exitCode, output };
 }
+
+export type { Command, CommandContext, NodeServices } from "./_context.ts";

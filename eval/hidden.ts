@@ -1,32 +1,44 @@
 /**
  * Runs a task's hidden tests on a build's final files, in the same sandbox
- * builds use (actors/workflow/tools/sandbox.ts): the files are written to a
- * fresh workspace, the model's own tests are left out of the run, and only
- * the hidden test file is run. The hidden test goes next to the task's
- * module; when the model put the module in a subfolder (`src/slugify.ts`)
- * it goes next to that file. Nothing in the hidden test is ever changed.
+ * and through the same entry point builds use (`toolsFor(language).runTests`
+ * of actors/languages/: `deno test` for TypeScript and JavaScript, the
+ * Pyodide sandbox for Python): the files are written to a fresh workspace
+ * without the model's own test files, so only the hidden test runs. The
+ * hidden test goes next to the task's module; when the model put the module
+ * in a subfolder (`src/slugify.ts`) it goes next to that file. Nothing in the
+ * hidden test is ever changed.
  *
  * @module
  */
 import { dirname, join, normalize } from "node:path";
-import { runTests, type TestReport } from "../actors/workflow/tools/sandbox.ts";
+import { isTestFile } from "../actors/languages/mod.ts";
+import { toolsFor } from "../actors/languages/tools.ts";
+import type { TestReport } from "../actors/workflow/tools/sandbox.ts";
+import type { PythonSandboxPool } from "./_outside_types.ts";
 import type { EvalTask } from "./task.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 /** A file of a build. */
 export interface SourceFile {
+  /** Workspace-relative path. */
   readonly path: string;
+  /** The file's text. */
   readonly content: string;
 }
 
 /** Verdict of the hidden tests. */
 export interface HiddenVerdict {
+  /** The hidden tests ran and all passed. */
   readonly passed: boolean;
   /** `passed`, `failed`, `refused`, `error`, `timeout`, ... (the sandbox's status), or `missing`. */
   readonly status: string;
+  /** Hidden tests that passed. */
   readonly testsPassed: number;
+  /** Hidden tests that failed. */
   readonly testsFailed: number;
   /** Why it did not pass, one line. */
   readonly reason?: string;
+  /** From writing the workspace to the verdict. */
   readonly durationMs: number;
 }
 
@@ -34,11 +46,17 @@ export interface HiddenVerdict {
 export interface HiddenOptions {
   /** Sandbox wall-clock limit. Default 30 000 ms. */
   readonly timeoutMs?: number;
-  /** Sandbox heap cap. Default 128 MiB. */
+  /** Sandbox heap cap of the deno sandbox. Default 128 MiB. */
   readonly memoryMb?: number;
   /** Where workspaces go. Default the system temp dir. */
   readonly tempRoot?: string;
+  /** Cancels the run. */
   readonly signal?: AbortSignal;
+  /**
+   * The warm Python pool to take a process from (as the platform's builds
+   * do); default a cold process per run, seconds slower.
+   */
+  readonly pythonPool?: () => PythonSandboxPool;
 }
 
 /** Where the module is among the files: the top level first, then by name. */
@@ -53,9 +71,9 @@ function modulePath(
 }
 
 /**
- * Writes `files`, adds the hidden test beside the task's module and runs only
- * that test in the sandbox (without type-checking: behaviour is judged, not
- * the model's spelling of types).
+ * Writes `files` except the model's test files, adds the hidden test beside
+ * the task's module and runs the tests in the language's sandbox (without
+ * type-checking: behaviour is judged, not the model's spelling of types).
  */
 export async function runHiddenTests(
   task: EvalTask,
@@ -84,26 +102,46 @@ export async function runHiddenTests(
     for (const file of files) {
       const path = normalize(file.path);
       if (path.startsWith("..") || path.startsWith("/")) continue;
+      if (isTestFile(path)) continue; // the model's own tests are not judged
       await Deno.mkdir(dirname(join(dir, path)), { recursive: true });
       await Deno.writeTextFile(join(dir, path), file.content);
     }
     const hidden = join(dirname(where), `eval_${task.hiddenTestName}`);
     await Deno.writeTextFile(join(dir, hidden), task.hiddenTest);
-    const report: TestReport = await runTests(dir, {
-      language: task.language,
-      testFiles: [hidden],
-      check: false,
-      timeoutMs: options.timeoutMs ?? 30_000,
-      memoryMb: options.memoryMb ?? 128,
-      ...(options.tempRoot ? { tempRoot: options.tempRoot } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const tools = toolsFor(task.language);
+    if (tools === undefined) {
+      throw new Error(`no sandbox runs ${task.language} tests`);
+    }
+    let report: TestReport;
+    try {
+      report = await tools.runTests(dir, {
+        check: false,
+        timeoutMs: options.timeoutMs ?? 30_000,
+        memoryMb: options.memoryMb ?? 128,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.pythonPool ? { pythonPool: options.pythonPool } : {}),
+      });
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      // A sandbox that cannot take the files (or start) is a failed task
+      // with its reason, not a crashed eval.
+      return {
+        passed: false,
+        status: "error",
+        testsPassed: 0,
+        testsFailed: 0,
+        reason: `the sandbox did not run the hidden tests: ${
+          error instanceof Error ? error.message : error
+        }`,
+        durationMs: performance.now() - started,
+      };
+    }
     return {
       passed: report.status === "passed",
       status: report.status,
       testsPassed: report.passed,
       testsFailed: report.failed,
-      ...(report.reason === undefined ? {} : { reason: report.reason }),
+      ...omitUndefined({ reason: report.reason }),
       durationMs: performance.now() - started,
     };
   } finally {

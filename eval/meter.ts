@@ -3,17 +3,22 @@
  * `OLLAMA_HOST`, it passes every request and response through unchanged, and
  * reads Ollama's own token counts (`prompt_eval_count`, `eval_count` of the
  * final message of `/api/chat` and `/api/generate`) on the way back. A chat
- * request is attributed to the task whose marker (its module's file name and
+ * request is attributed to the model it names (`body.model`: each eval build
+ * asks for its own) and to the task whose marker (its module's file name and
  * requirements) appears in the prompt, so tokens and model calls are counted
- * per task while many builds run at once.
+ * per model and task while many builds run at once on one node.
  *
  * @module
  */
+import { omitUndefined } from "../runtime/optional.ts";
 
 /** What the model spent on one task. */
 export interface TaskUsage {
+  /** Model calls (chat or generate requests). */
   calls: number;
+  /** Ollama's `prompt_eval_count`, summed. */
   tokensIn: number;
+  /** Ollama's `eval_count`, summed. */
   tokensOut: number;
   /** Time spent waiting for the model (request sent to the last byte), summed over calls. */
   modelMs: number;
@@ -23,10 +28,11 @@ export interface TaskUsage {
 export interface Meter extends AsyncDisposable {
   /** Where the node should send its Ollama calls. */
   readonly url: string;
-  /** Counts attributed to `key` so far. */
-  usage(key: string): TaskUsage;
+  /** Counts attributed to task `key` and `model` so far. */
+  usage(key: string, model: string): TaskUsage;
   /** Calls no task's marker matched (embeddings are not counted). */
   readonly unattributed: TaskUsage;
+  /** Stops the proxy. */
   close(): Promise<void>;
 }
 
@@ -77,8 +83,9 @@ export function startMeter(options: MeterOptions): Promise<Meter> {
     tokensOut: 0,
     modelMs: 0,
   };
-  const slot = (key: string | undefined): TaskUsage => {
-    if (key === undefined) return unattributed;
+  const slot = (task: string | undefined, model: string): TaskUsage => {
+    if (task === undefined) return unattributed;
+    const key = `${model}\u0000${task}`;
     let usage = totals.get(key);
     if (!usage) {
       totals.set(
@@ -112,9 +119,11 @@ export function startMeter(options: MeterOptions): Promise<Meter> {
     const metered = url.pathname === "/api/chat" ||
       url.pathname === "/api/generate";
     let prompt = "";
+    let model = "";
     if (metered && body) {
       try {
         const parsed = JSON.parse(body);
+        model = typeof parsed.model === "string" ? parsed.model : "";
         prompt = Array.isArray(parsed.messages)
           ? parsed.messages.map((m: { content?: unknown }) =>
             String(m?.content ?? "")
@@ -132,7 +141,7 @@ export function startMeter(options: MeterOptions): Promise<Meter> {
         {
           method: req.method,
           headers,
-          ...(body === undefined ? {} : { body }),
+          ...omitUndefined({ body }),
         },
       );
     } catch (error) {
@@ -145,7 +154,7 @@ export function startMeter(options: MeterOptions): Promise<Meter> {
       );
     }
     if (!metered || !upstreamResponse.body) return upstreamResponse;
-    const usage = slot(attribute(prompt));
+    const usage = slot(attribute(prompt), model);
     usage.calls++;
     const decoder = new TextDecoder();
     let pending = "";
@@ -189,7 +198,7 @@ export function startMeter(options: MeterOptions): Promise<Meter> {
   };
   return Promise.resolve({
     url: `http://127.0.0.1:${server.addr.port}`,
-    usage: (key) => ({ ...slot(key) }),
+    usage: (key, model) => ({ ...slot(key, model) }),
     unattributed,
     close,
     [Symbol.asyncDispose]: close,

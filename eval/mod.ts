@@ -27,6 +27,7 @@ export {
   TaskSpecSchema,
 } from "./task.ts";
 export {
+  type HiddenOptions,
   type HiddenVerdict,
   runHiddenTests,
   type SourceFile,

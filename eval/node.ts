@@ -1,26 +1,39 @@
 /**
  * The node an eval runs its builds on: a whole Troupe platform
  * (`startPlatform`: PGlite, Deno KV, embedded Chroma, the actors, the HTTP
- * API) in a fresh temporary data directory, with `OLLAMA_MODEL` set to the
- * model under test and `OLLAMA_HOST` pointing at the metering proxy
- * (./meter.ts). A fresh node per model keeps runs comparable: no model sees
- * retrieval context left by another model's builds, and eval builds never
- * count against a user's quota or appear in their history.
+ * API) in a fresh temporary data directory, with `OLLAMA_HOST` pointing at
+ * the metering proxy (./meter.ts). Every model of a run builds on this one
+ * node: builds name their model (`POST /v1/builds` with `model`), and each
+ * model builds as its own user ({@linkcode EvalNode.userFor}), so no model
+ * sees retrieval context left by another model's builds (code and build
+ * memories are per user). Eval builds never count against a real user's
+ * quota or appear in their history.
  *
  * @module
  */
 import { type Config, parseConfig } from "../config.ts";
 import { type Platform, startPlatform } from "../platform.ts";
+import { createApiKey } from "../storage/api_keys.ts";
+import { createUser } from "../storage/users.ts";
 import { type Meter, startMeter } from "./meter.ts";
 
 /** A running eval node. */
 export interface EvalNode extends AsyncDisposable {
+  /** The running platform. */
   readonly platform: Platform;
+  /** The metering proxy in front of Ollama. */
   readonly meter: Meter;
-  /** The first admin's API key on this node (builds are created with it). */
+  /** The first admin's API key on this node. */
   readonly token: string;
   /** Seconds it took to start. */
   readonly startSeconds: number;
+  /**
+   * The API key of the user `model`'s builds are created as (one user per
+   * model, created on first use), keeping each model's retrieval memory its
+   * own.
+   */
+  userFor(model: string): Promise<string>;
+  /** Stops the platform and the proxy and removes the data directory. */
   close(): Promise<void>;
 }
 
@@ -28,6 +41,7 @@ export interface EvalNode extends AsyncDisposable {
 export interface EvalNodeOptions {
   /** The user's configuration: Ollama, embedding and sandbox settings are kept. */
   readonly config: Config;
+  /** The node's configured model (OLLAMA_MODEL); eval builds name theirs. */
   readonly model: string;
   /** Generate -> test rounds in total (BUILD_TEST_RETRIES + 1). */
   readonly attempts: number;
@@ -37,7 +51,7 @@ export interface EvalNodeOptions {
   readonly tempRoot?: string;
 }
 
-/** Starts a node for one model. */
+/** Starts the node a run's models build on. */
 export async function startEvalNode(
   options: EvalNodeOptions,
 ): Promise<EvalNode> {
@@ -80,6 +94,29 @@ export async function startEvalNode(
     const token = lines.join("\n").match(/trp_[A-Za-z0-9_-]+/)?.[0];
     if (!token) throw new Error("the eval node did not create its admin key");
     const node = platform;
+    const keys = new Map<string, Promise<string>>();
+    const userFor = (model: string) => {
+      let key = keys.get(model);
+      if (key === undefined) {
+        const index = keys.size + 1;
+        key = (async () => {
+          const db = node.database.db;
+          const user = await createUser(db, {
+            email: `eval-model-${index}@eval.invalid`,
+            name: `eval: ${model}`.slice(0, 100),
+            role: "user",
+            dailyBuildQuota: 1_000_000,
+          }, { actorUserId: null });
+          const { token } = await createApiKey(db, {
+            userId: user.id,
+            name: "eval",
+          }, { actorUserId: null });
+          return token;
+        })();
+        keys.set(model, key);
+      }
+      return key;
+    };
     const close = async () => {
       await node.close();
       await meter.close();
@@ -90,6 +127,7 @@ export async function startEvalNode(
       meter,
       token,
       startSeconds: (performance.now() - started) / 1000,
+      userFor,
       close,
       [Symbol.asyncDispose]: close,
     };

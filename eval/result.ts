@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "zod";
+import type { Infer, ZodObject } from "./_outside_types.ts";
 
 /** Analysis scores of a build (0-100). */
 export const ScoresSchema = z.object({
@@ -14,8 +15,8 @@ export const ScoresSchema = z.object({
   maintainability: z.number(),
 });
 
-/** One task run through one model. */
-export const TaskResultSchema = z.object({
+/** The fields of one task result, one zod schema each. */
+const taskResultShape = {
   taskId: z.string(),
   model: z.string(),
   language: z.string(),
@@ -51,13 +52,24 @@ export const TaskResultSchema = z.object({
   }).nullable(),
   /** Why it failed, one line (absent when passed). */
   reason: z.string().optional(),
-});
+};
+
+/**
+ * The type of those fields' schemas.
+ * @internal
+ */
+type TaskResultShape = typeof taskResultShape;
+
+/** One task run through one model. */
+export const TaskResultSchema: ZodObject<TaskResultShape> = z.object(
+  taskResultShape,
+);
 
 /** One task through one model. */
-export type TaskResult = z.infer<typeof TaskResultSchema>;
+export type TaskResult = Infer<typeof TaskResultSchema>;
 
-/** Per-model figures. */
-export const ModelSummarySchema = z.object({
+/** The fields of a model summary, one zod schema each. */
+const modelSummaryShape = {
   model: z.string(),
   tasks: z.number().int(),
   passedFirst: z.number().int(),
@@ -77,33 +89,66 @@ export const ModelSummarySchema = z.object({
   meanAttempts: z.number(),
   /** Means over the tasks that have scores; null when none has. */
   meanScores: ScoresSchema.nullable(),
-  /** Seconds to start the model's node (not in any task's time). */
+  /** Seconds to start the eval node, shared by the run's models (not in any task's time). */
   nodeStartSeconds: z.number(),
-});
+};
+
+/**
+ * The type of those fields' schemas.
+ * @internal
+ */
+type ModelSummaryShape = typeof modelSummaryShape;
 
 /** Per-model figures. */
-export type ModelSummary = z.infer<typeof ModelSummarySchema>;
+export const ModelSummarySchema: ZodObject<ModelSummaryShape> = z.object(
+  modelSummaryShape,
+);
 
-/** The settings a run used. */
-export const EvalSettingsSchema = z.object({
+/** Per-model figures. */
+export type ModelSummary = Infer<typeof ModelSummarySchema>;
+
+/** The fields of the settings, one zod schema each. */
+const evalSettingsShape = {
   models: z.array(z.string().min(1).max(200)).min(1).max(10),
   tasks: z.string().max(500).optional(),
   attempts: z.number().int().min(1).max(11),
   concurrency: z.number().int().min(1).max(32),
-});
+};
+
+/**
+ * The type of those fields' schemas.
+ * @internal
+ */
+type EvalSettingsShape = typeof evalSettingsShape;
 
 /** The settings a run used. */
-export type EvalSettings = z.infer<typeof EvalSettingsSchema>;
+export const EvalSettingsSchema: ZodObject<EvalSettingsShape> = z.object(
+  evalSettingsShape,
+);
 
-/** A whole run. */
-export const EvalReportSchema = z.object({
+/** The settings a run used. */
+export type EvalSettings = Infer<typeof EvalSettingsSchema>;
+
+/** The fields of a report, one zod schema each. */
+const evalReportShape = {
   settings: EvalSettingsSchema,
   startedAt: z.string(),
   finishedAt: z.string(),
   taskIds: z.array(z.string()),
   summaries: z.array(ModelSummarySchema),
   results: z.array(TaskResultSchema),
-});
+};
+
+/**
+ * The type of those fields' schemas.
+ * @internal
+ */
+type EvalReportShape = typeof evalReportShape;
 
 /** A whole run. */
-export type EvalReport = z.infer<typeof EvalReportSchema>;
+export const EvalReportSchema: ZodObject<EvalReportShape> = z.object(
+  evalReportShape,
+);
+
+/** A whole run. */
+export type EvalReport = Infer<typeof EvalReportSchema>;

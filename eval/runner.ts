@@ -1,9 +1,10 @@
 /**
  * Runs the task set through the platform for each model: one build per task
- * created through the node's HTTP API (the real graph, sandbox and analysis),
- * waited for, then the task's hidden tests run on the build's final files in
- * the same sandbox. Models run one after another, each on its own node;
- * tasks of one model run `concurrency` at a time.
+ * created through the node's HTTP API (the real graph, sandbox and analysis)
+ * with the build's own `model`, waited for, then the task's hidden tests run
+ * on the build's final files in the same sandbox. Every model builds on one
+ * node (each as its own user, so retrieval memory stays per model); models
+ * run one after another, tasks of one model `concurrency` at a time.
  *
  * Honesty rules: tasks and hidden tests are read from their files and never
  * changed; a task the platform could not run (node did not start, build not
@@ -12,14 +13,16 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import type { Config } from "./_outside_types.ts";
 import { isFinal } from "../actors/build_status.ts";
 import { listBuildEvents } from "../storage/build_events.ts";
 import { type Build, loadBuild } from "../storage/builds.ts";
 import { getBuildAnalysis } from "../storage/code_analyses.ts";
 import { mapLimit } from "./_pool.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 import { runHiddenTests, type SourceFile } from "./hidden.ts";
 import { type EvalNode, startEvalNode } from "./node.ts";
+import { LazyPythonPool } from "../actors/workflow/tools/python_sandbox/lazy.ts";
 import type {
   EvalReport,
   EvalSettings,
@@ -36,27 +39,39 @@ import {
 
 /** A progress tick: one task of one model finished. */
 export interface EvalProgress {
+  /** The model whose task finished. */
   readonly model: string;
+  /** Its place among the run's models (0-based). */
   readonly modelIndex: number;
+  /** How many models the run has. */
   readonly models: number;
+  /** Tasks of this model finished so far. */
   readonly done: number;
+  /** Tasks per model. */
   readonly total: number;
+  /** Of the finished ones, how many passed. */
   readonly passed: number;
+  /** The task that just finished. */
   readonly last: TaskResult;
 }
 
 /** Options of {@linkcode runEval}. */
 export interface RunEvalOptions {
+  /** The user's configuration (Ollama, embeddings, sandbox limits). */
   readonly config: Config;
+  /** The tasks to run, each through every model. */
   readonly tasks: readonly EvalTask[];
+  /** Models, attempts and concurrency. */
   readonly settings: EvalSettings;
   /** Longest wait for one build. Default 30 minutes. */
   readonly buildTimeoutMs?: number;
   /** How often a build's status is read. Default 250 ms. */
   readonly pollMs?: number;
+  /** Called once per finished task. */
   readonly onProgress?: (progress: EvalProgress) => void;
-  /** Called when a model's node is up (or failed to start). */
+  /** Called when a model's turn starts on the node (or cannot: the node failed to start). */
   readonly onModelStart?: (model: string, error?: string) => void;
+  /** Stops the run. */
   readonly signal?: AbortSignal;
   /** Where temporary nodes and workspaces go. */
   readonly tempRoot?: string;
@@ -93,17 +108,23 @@ function notRun(
   };
 }
 
-async function createBuild(node: EvalNode, task: EvalTask): Promise<string> {
+async function createBuild(
+  node: EvalNode,
+  task: EvalTask,
+  model: string,
+  token: string,
+): Promise<string> {
   const response = await fetch(`${node.platform.url}/v1/builds`, {
     method: "POST",
     headers: {
-      authorization: `Bearer ${node.token}`,
+      authorization: `Bearer ${token}`,
       "content-type": "application/json",
     },
     body: JSON.stringify({
       project: `eval-${task.id}`,
       language: task.language,
       requirements: buildRequirements(task),
+      model,
     }),
   });
   const body = await response.json().catch(() => ({}));
@@ -168,12 +189,13 @@ async function runTask(
   task: EvalTask,
   model: string,
   options: RunEvalOptions,
+  python: LazyPythonPool,
 ): Promise<TaskResult> {
   const started = performance.now();
   const key = task.id;
   let buildId: string;
   try {
-    buildId = await createBuild(node, task);
+    buildId = await createBuild(node, task, model, await node.userFor(model));
   } catch (error) {
     return notRun(
       task,
@@ -217,9 +239,10 @@ async function runTask(
       memoryMb: options.config.SANDBOX_MEMORY_MB,
       ...(options.tempRoot ? { tempRoot: options.tempRoot } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      pythonPool: () => python.get(),
     })
     : undefined;
-  const usage = node.meter.usage(key);
+  const usage = node.meter.usage(key, model);
   const passed = build.status === "succeeded" && hidden?.passed === true;
   const reason = passed
     ? undefined
@@ -257,10 +280,10 @@ async function runTask(
         status: hidden.status,
         passed: hidden.testsPassed,
         failed: hidden.testsFailed,
-        ...(hidden.reason === undefined ? {} : { reason: hidden.reason }),
+        ...omitUndefined({ reason: hidden.reason }),
       }
       : null,
-    ...(reason === undefined ? {} : { reason }),
+    ...omitUndefined({ reason }),
   };
 }
 
@@ -280,45 +303,54 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
   const markers = new Map(tasks.map((t) => [t.id, buildRequirements(t)]));
   const results: TaskResult[] = [];
   const summaries: ModelSummary[] = [];
-  for (const [modelIndex, model] of settings.models.entries()) {
-    options.signal?.throwIfAborted();
-    let node: EvalNode;
-    try {
-      node = await startEvalNode({
-        config: options.config,
-        model,
-        attempts: settings.attempts,
-        markers,
-        ...(options.tempRoot ? { tempRoot: options.tempRoot } : {}),
-      });
-    } catch (error) {
-      const reason = `the eval node did not start: ${
-        error instanceof Error ? error.message : error
-      }`;
+  options.signal?.throwIfAborted();
+  let node: EvalNode;
+  try {
+    node = await startEvalNode({
+      config: options.config,
+      model: settings.models[0] ?? options.config.OLLAMA_MODEL,
+      attempts: settings.attempts,
+      markers,
+      ...(options.tempRoot ? { tempRoot: options.tempRoot } : {}),
+    });
+  } catch (error) {
+    const reason = `the eval node did not start: ${
+      error instanceof Error ? error.message : error
+    }`;
+    for (const model of settings.models) {
       options.onModelStart?.(model, reason);
       const failed = tasks.map((t) => notRun(t, model, reason));
       results.push(...failed);
       summaries.push(summarize(model, failed, 0));
-      continue;
     }
-    options.onModelStart?.(model);
-    try {
+    return report(options, startedAt, summaries, results);
+  }
+  // The hidden Python runs share one warm pool (Pyodide loads once per
+  // process). An eval is a batch job: on a busy machine the harness waits
+  // longer for its own sandbox to load than a build does, so a slow start
+  // is not counted against the model.
+  const python = new LazyPythonPool({ size: 1, startTimeoutMs: 300_000 });
+  try {
+    for (const [modelIndex, model] of settings.models.entries()) {
+      options.signal?.throwIfAborted();
+      options.onModelStart?.(model);
       let done = 0;
       let passed = 0;
       const modelResults = await mapLimit(
         tasks,
         settings.concurrency,
         async (task) => {
-          const result = await runTask(node, task, model, options).catch(
-            (error) =>
-              notRun(
-                task,
-                model,
-                `the harness failed: ${
-                  error instanceof Error ? error.message : error
-                }`,
-              ),
-          );
+          const result = await runTask(node, task, model, options, python)
+            .catch(
+              (error) =>
+                notRun(
+                  task,
+                  model,
+                  `the harness failed: ${
+                    error instanceof Error ? error.message : error
+                  }`,
+                ),
+            );
           done++;
           if (result.passed) passed++;
           options.onProgress?.({
@@ -335,15 +367,25 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
       );
       results.push(...modelResults);
       summaries.push(summarize(model, modelResults, node.startSeconds));
-    } finally {
-      await node.close();
     }
+  } finally {
+    await python.close();
+    await node.close();
   }
+  return report(options, startedAt, summaries, results);
+}
+
+function report(
+  options: RunEvalOptions,
+  startedAt: string,
+  summaries: ModelSummary[],
+  results: TaskResult[],
+): EvalReport {
   return {
-    settings,
+    settings: options.settings,
     startedAt,
     finishedAt: new Date().toISOString(),
-    taskIds: tasks.map((t) => t.id),
+    taskIds: options.tasks.map((t) => t.id),
     summaries,
     results,
   };

@@ -2,21 +2,26 @@
  * An eval task: a requirements text as a user would write it, the module and
  * signatures the hidden tests import, a reference solution and hidden tests
  * (never shown to the model). Tasks are fixed files under `eval/tasks/<id>/`:
- * `task.json`, `reference.ts|js` and `hidden_test.ts|js`.
+ * `task.json`, `reference.ts|js|py` and `hidden_test.ts|js|py` (Python
+ * hidden tests are pytest-style `test_*` functions that import the module by
+ * name, as builds' Python tests are).
  *
  * @module
  */
 import { z } from "zod";
 import { join } from "node:path";
+import { languageNamed } from "../actors/languages/mod.ts";
+import type { Infer, ZodObject } from "./_outside_types.ts";
 
-/** `task.json`. */
-export const TaskSpecSchema = z.object({
+/** The fields of `task.json`, one zod schema each. */
+const taskSpecShape = {
   /** Short title for reports. */
   title: z.string().min(1).max(120),
-  language: z.enum(["typescript", "javascript"]),
+  /** The build language (its hidden tests run in that language's sandbox). */
+  language: z.enum(["typescript", "javascript", "python"]),
   difficulty: z.enum(["easy", "medium", "hard"]),
-  /** The file the model must write and the hidden tests import, e.g. `slugify.ts`. */
-  module: z.string().regex(/^[a-z0-9_]+\.(ts|js)$/),
+  /** The file the model must write and the hidden tests import, e.g. `slugify.ts`, `roman.py`. */
+  module: z.string().regex(/^[a-z0-9_]+\.(ts|js|py)$/),
   /** What the user asks for, in their words. */
   requirements: z.string().min(20).max(4000),
   /** The exports the hidden tests need, as declarations (shown to the model). */
@@ -26,10 +31,21 @@ export const TaskSpecSchema = z.object({
     name: z.string().regex(/^[A-Za-z_$][\w$]*$/),
     kind: z.enum(["function", "class", "const"]),
   })).min(1),
-});
+};
+
+/**
+ * The type of those fields' schemas.
+ * @internal
+ */
+type TaskSpecShape = typeof taskSpecShape;
+
+/** `task.json`. */
+export const TaskSpecSchema: ZodObject<TaskSpecShape> = z.object(
+  taskSpecShape,
+);
 
 /** What `task.json` holds. */
-export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+export type TaskSpec = Infer<typeof TaskSpecSchema>;
 
 /** A loaded task with its files' contents. */
 export interface EvalTask extends TaskSpec {
@@ -37,9 +53,9 @@ export interface EvalTask extends TaskSpec {
   readonly id: string;
   /** Reference solution source. */
   readonly reference: string;
-  /** Hidden test source; it imports `./<module>`. */
+  /** Hidden test source; it imports `./<module>` (Python: the module by name). */
   readonly hiddenTest: string;
-  /** File name of the hidden test (`hidden_test.ts|js`). */
+  /** File name of the hidden test (`hidden_test.ts|js|py`). */
   readonly hiddenTestName: string;
 }
 
@@ -48,6 +64,7 @@ export const TASKS_DIR: string = new URL("./tasks/", import.meta.url).pathname;
 
 /** A task folder that cannot be used; names the folder and the problem. */
 export class TaskError extends Error {
+  /** Always `TaskError`. */
   override name = "TaskError";
 }
 
@@ -86,6 +103,15 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
+/** The file extension of a task language's reference and hidden test. */
+export function extensionOf(language: TaskSpec["language"]): string {
+  return language === "typescript"
+    ? "ts"
+    : language === "javascript"
+    ? "js"
+    : "py";
+}
+
 /** Loads one task folder. */
 export async function loadTask(dir: string, id: string): Promise<EvalTask> {
   const raw = await readText(join(dir, "task.json"));
@@ -105,7 +131,7 @@ export async function loadTask(dir: string, id: string): Promise<EvalTask> {
       }`,
     );
   }
-  const ext = parsed.data.language === "typescript" ? "ts" : "js";
+  const ext = extensionOf(parsed.data.language);
   if (!parsed.data.module.endsWith(`.${ext}`)) {
     throw new TaskError(`${id}: module must end in .${ext}`);
   }
@@ -143,10 +169,13 @@ export async function loadTasks(
  * can call). The hidden tests are never part of it.
  */
 export function buildRequirements(task: TaskSpec): string {
-  const fence = task.language === "typescript" ? "ts" : "js";
+  const fence = languageNamed(task.language)?.fence ?? task.language;
+  const names = task.language === "python"
+    ? "defining exactly these names"
+    : "exporting exactly these names";
   return `${task.requirements.trim()}
 
-Put the implementation in the file \`${task.module}\` at the top level, exporting exactly these names:
+Put the implementation in the file \`${task.module}\` at the top level, ${names}:
 
 \`\`\`${fence}
 ${task.signatures.trim()}
@@ -160,6 +189,15 @@ Write tests for it too.`;
  * must fail on it (no task passes for free).
  */
 export function emptyImplementation(task: TaskSpec): string {
+  if (task.language === "python") {
+    return task.exports.map((e) =>
+      e.kind === "function"
+        ? `def ${e.name}(*args, **kwargs):\n    return None\n\n`
+        : e.kind === "class"
+        ? `class ${e.name}:\n    def __init__(self, *args, **kwargs):\n        pass\n\n`
+        : `${e.name} = None\n`
+    ).join("");
+  }
   return task.exports.map((e) =>
     e.kind === "function"
       ? `export function ${e.name}() {}\n`

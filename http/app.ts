@@ -9,8 +9,9 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { etag } from "hono/etag";
-import { createMetrics, type Metrics } from "../actors/metrics.ts";
-import { type Clock, realClock } from "../runtime/clock.ts";
+import { createMetrics } from "../actors/metrics.ts";
+import { realClock } from "../runtime/clock.ts";
+import type { Clock, Metrics } from "./_room_types.ts";
 import type { ApiApp, AppEnv } from "./context.ts";
 import {
   errorBody,
@@ -24,6 +25,7 @@ import { healthRoutes, type Probe } from "./health.ts";
 import { httpMetrics, metricsRoutes } from "./metrics.ts";
 import { auth, type Authenticate } from "./middleware/auth.ts";
 import { bodyLimit } from "./middleware/body_limit.ts";
+import { jsonEtag } from "./middleware/etag.ts";
 import { headLength } from "./middleware/head_length.ts";
 import { jsonLogger, type Logger, requestLogger } from "./middleware/logger.ts";
 import {
@@ -84,7 +86,11 @@ export interface AppOptions {
   errorMappers?: readonly ErrorMapper[];
   /** The code analyser behind `POST /v1/analyze`. Default: the workflow's rule-based `analyzeCode`. */
   analyze?: AnalyzeFn;
+  /** How `/openapi.json` and the docs page describe the server. */
   openapi?: OpenApiOptions;
+  /**
+   * Where request ids come from and whether a caller's `X-Request-Id` is kept.
+   */
   requestId?: RequestIdOptions;
 }
 
@@ -152,6 +158,9 @@ export function createApp(options: AppOptions): ApiApp {
   app.use(headLength());
   app.use(httpMetrics(metrics));
   app.use(bodyLimit(options.bodyLimit ?? 1_048_576));
+  // Every JSON GET (and HEAD) gets an ETag and answers a matching
+  // If-None-Match with 304; streams and archives are left alone.
+  app.use(jsonEtag());
   // The large, cacheable documents: compressed when the client accepts it,
   // and a conditional GET (If-None-Match) answers 304.
   for (const path of ["/openapi.json", "/docs", "/metrics"]) {

@@ -4,14 +4,9 @@
  *
  * @module
  */
-import { type Clock, realClock } from "../runtime/clock.ts";
-import {
-  type ApiKey,
-  type ApiKeyCheck,
-  checkApiKey,
-} from "../storage/api_keys.ts";
-import type { Db } from "../storage/schema.ts";
-import type { User } from "../storage/users.ts";
+import { realClock } from "../runtime/clock.ts";
+import { checkApiKey } from "../storage/api_keys.ts";
+import type { ApiKey, ApiKeyCheck, Clock, Db, User } from "./_room_types.ts";
 import type { Principal } from "./context.ts";
 import type { Authenticate } from "./middleware/auth.ts";
 
@@ -45,6 +40,7 @@ export function toPrincipal(user: User, key: ApiKey): Principal {
  * const app = createApp({ authenticate: storageAuthenticate(database.db) });
  * ```
  */
+/** An `Authenticate` that checks API keys against the database. */
 export function storageAuthenticate(
   db: Db,
   options: { clock?: Pick<Clock, "now">; check?: CheckApiKey } = {},

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { BuildEvent } from "../storage/build_events.ts";
+import type { BuildEvent } from "./_room_types.ts";
 
 /** Called with the events appended to one build, in order. */
 export type BuildEventListener = (events: readonly BuildEvent[]) => void;

@@ -4,19 +4,21 @@
  *
  * @module
  */
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "./_npm_types.ts";
 
 /** A user's role. */
 export type Role = "user" | "admin";
 
 /** The caller behind a valid API key, as the auth middleware puts it on the context. */
 export interface Principal {
+  /** The user the key belongs to. */
   readonly user: {
     readonly id: string;
     readonly name: string;
     readonly email?: string | null;
     readonly role: Role;
   };
+  /** The API key that authenticated the request. */
   readonly key: {
     readonly id: string;
     /** The visible part of the key, safe to show and log. */
@@ -37,6 +39,7 @@ export interface AppVariables {
 
 /** Hono's environment type for Troupe's app. */
 export interface AppEnv {
+  /** What handlers read and write with `c.get`/`c.set`. */
   Variables: AppVariables;
 }
 

@@ -7,8 +7,8 @@
  * @module
  */
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ZodError } from "zod";
+import { ZodError as ZodErrorClass } from "zod";
+import type { ContentfulStatusCode, ZodError } from "./_npm_types.ts";
 import {
   AskTimeoutError,
   InvalidMessageError,
@@ -25,6 +25,7 @@ import {
   storageWriteErrorOf,
 } from "../storage/errors.ts";
 import type { ErrorBody } from "./schemas.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 /**
  * An error with an HTTP status, a stable machine-readable code and a message
@@ -38,7 +39,9 @@ import type { ErrorBody } from "./schemas.ts";
  * ```
  */
 export class ApiError extends Error {
+  /** The error's class name. */
   override name = "ApiError";
+  /** An error answered as `status` with the stable machine-readable `code`. */
   constructor(
     readonly status: ContentfulStatusCode,
     readonly code: string,
@@ -125,7 +128,9 @@ function fromHttpException(error: HTTPException): ApiError {
 }
 
 /** The runtime's typed errors, as a request sees them. */
-export const runtimeErrorMapper: ErrorMapper = (error) => {
+export const runtimeErrorMapper: ErrorMapper = (
+  error,
+): ApiError | undefined => {
   if (error instanceof AskTimeoutError) {
     return new ApiError(
       503,
@@ -166,7 +171,9 @@ export const runtimeErrorMapper: ErrorMapper = (error) => {
  * `storage_unavailable` naming the store and the cause. Driver messages are
  * not passed on otherwise; the codes and names are.
  */
-export const storageErrorMapper: ErrorMapper = (error) => {
+export const storageErrorMapper: ErrorMapper = (
+  error,
+): ApiError | undefined => {
   const write = storageWriteErrorOf(error);
   if (write) {
     return new ApiError(
@@ -236,7 +243,7 @@ export function toApiError(
   mappers: readonly ErrorMapper[] = [runtimeErrorMapper, storageErrorMapper],
 ): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof ZodError) return validationError(error);
+  if (error instanceof ZodErrorClass) return validationError(error);
   if (error instanceof HTTPException) return fromHttpException(error);
   for (const mapper of mappers) {
     const mapped = mapper(error);
@@ -255,7 +262,7 @@ export function errorBody(error: ApiError, requestId: string): ErrorBody {
     error: {
       code: error.code,
       message: error.message,
-      ...(error.details === undefined ? {} : { details: error.details }),
+      ...omitUndefined({ details: error.details }),
       requestId,
     },
   };

@@ -6,14 +6,20 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { type Clock, realClock } from "../runtime/clock.ts";
+import { realClock } from "../runtime/clock.ts";
+import type { Clock } from "./_room_types.ts";
 import type { ApiApp } from "./context.ts";
 
 /** A dependency check. `check` resolves when the dependency is usable and rejects (or times out) when not. */
 export interface Probe {
+  /** The dependency's name, the key of its result in `/readyz`. */
   readonly name: string;
   /** A failing required probe makes `/readyz` answer 503; an optional one only marks it degraded. */
   readonly required: boolean;
+  /**
+   * Resolves when the dependency is usable; rejects when not or when `signal`
+   * aborts.
+   */
   check(signal: AbortSignal): Promise<void>;
   /** Overrides the default per-probe timeout. */
   readonly timeoutMs?: number;
@@ -21,9 +27,13 @@ export interface Probe {
 
 /** One probe's outcome. */
 export interface CheckResult {
+  /** Whether the probe passed. */
   status: "ok" | "fail";
+  /** Whether a failure makes the node not ready (else only degraded). */
   required: boolean;
+  /** How long the probe took, in ms. */
   latencyMs: number;
+  /** Why the probe failed; absent when it passed. */
   error?: string;
 }
 
@@ -31,6 +41,7 @@ export interface CheckResult {
 export interface ReadinessReport {
   /** `ok`: all pass; `degraded`: an optional one fails; `fail`: a required one fails. */
   status: "ok" | "degraded" | "fail";
+  /** Each probe's outcome by its name. */
   checks: Record<string, CheckResult>;
 }
 

@@ -5,8 +5,9 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { type Metrics, recordHttpRequest, scrape } from "../actors/metrics.ts";
+import type { MiddlewareHandler } from "./_npm_types.ts";
+import { recordHttpRequest, scrape } from "../actors/metrics.ts";
+import type { Metrics } from "./_room_types.ts";
 import type { ApiApp, AppEnv } from "./context.ts";
 import { routeLabel } from "./_route.ts";
 

@@ -88,3 +88,15 @@ export {
   PaginationQuerySchema,
 } from "./schemas.ts";
 export type { AnalyzeFn } from "./routes/analyze.ts";
+
+// Types of the HTTP room that the signatures above use.
+export type { ReadinessOptions } from "./health.ts";
+export type { TokenBucketOptions } from "./middleware/rate_limit.ts";
+export type { RequestIdOptions } from "./middleware/request_id.ts";
+export type { WriteGuard } from "./middleware/write_guard.ts";
+export type { OpenApiOptions } from "./openapi.ts";
+export type { SelfChecking } from "./probes.ts";
+export type { ErrorBody } from "./schemas.ts";
+export type { FinishOptions } from "./openapi_document.ts";
+/** The runtime's two-method logger, which {@linkcode Logger} extends. */
+export type { Logger as RuntimeLogger } from "../runtime/logger.ts";

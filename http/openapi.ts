@@ -7,6 +7,7 @@
  */
 import type { ApiApp } from "./context.ts";
 import { finishDocument, type FinishOptions } from "./openapi_document.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 /** Paths that describe the API rather than being part of it; not in the document. */
 export const DOC_PATHS = ["/openapi.json", "/docs"] as const;
@@ -50,8 +51,11 @@ export function undocumentedRoutes(
 
 /** Options of {@linkcode openApiRoutes}. */
 export interface OpenApiOptions {
+  /** The document's `info.title`. Default "Troupe API". */
   title?: string;
+  /** The document's `info.version`. Default "0.1.0". */
   version?: string;
+  /** The document's `info.description`, in Markdown. */
   description?: string;
   /**
    * `servers` of the document. Default: the origin the document was
@@ -90,9 +94,7 @@ export function apiDocument(
   };
   return finishDocument(app.getOpenAPI31Document(config), {
     servers: options.servers,
-    ...(options.rateLimited === undefined
-      ? {}
-      : { rateLimited: options.rateLimited }),
+    ...omitUndefined({ rateLimited: options.rateLimited }),
   });
 }
 

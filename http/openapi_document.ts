@@ -5,8 +5,9 @@
  * (the summary unless given), `security: []` on public operations, the
  * statuses the middleware chain can answer with (400, 401, 403, 413, 415,
  * 422, 429, 500, 503) as the shared error schema, and the response headers
- * (`X-Request-Id`, `RateLimit-*`, `Retry-After`, `WWW-Authenticate`). Tags
- * used by operations are defined at the top level.
+ * (`X-Request-Id`, `RateLimit-*`, `Retry-After`, `WWW-Authenticate`). A GET
+ * whose 200 is JSON declares its `ETag` and the `304` a matching
+ * `If-None-Match` gets. Tags used by operations are defined at the top level.
  *
  * A new route passes Spectral (`spectral:oas`) and Redocly's lint when it has
  * `tags` (one of {@linkcode TAG_DESCRIPTIONS}, or a new one added there), a
@@ -63,6 +64,11 @@ const HEADERS: Record<string, Json> = {
   "WWW-Authenticate": {
     description: "The scheme to authenticate with",
     schema: { type: "string", example: 'Bearer realm="troupe"' },
+  },
+  "ETag": {
+    description:
+      "The body's validator; send it back in If-None-Match to get 304 while it is unchanged",
+    schema: { type: "string", example: '"2jmj7l5rSw0yVb/vlWAYkK/YBwk"' },
   },
   "Location": {
     description: "Where the created resource is",
@@ -133,6 +139,32 @@ export function operationIdOf(method: string, path: string): string {
       .map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
   });
   return method + words.join("");
+}
+
+/**
+ * A GET whose 200 is JSON carries an `ETag` and answers a matching
+ * `If-None-Match` with a bodiless 304 (see `http/middleware/etag.ts`).
+ */
+function conditionalGet(
+  method: string,
+  responses: Json,
+  usedHeaders: Set<string>,
+): void {
+  if (method !== "get") return;
+  const ok = responses["200"] as Json | undefined;
+  const content = asObject(ok?.content);
+  if (!ok || !Object.keys(content).some(isJsonMediaType)) return;
+  asObject(ok.headers ??= {})["ETag"] ??= ref("ETag");
+  responses["304"] ??= {
+    description:
+      "Not modified: `If-None-Match` names the current `ETag`; no body",
+    headers: { ETag: ref("ETag") },
+  };
+  usedHeaders.add("ETag");
+}
+
+function isJsonMediaType(type: string): boolean {
+  return type === "application/json" || type.endsWith("+json");
 }
 
 function asObject(value: unknown): Json {
@@ -208,6 +240,7 @@ export function finishDocument<T extends object>(
           usedHeaders.add(name);
         }
       }
+      conditionalGet(method, responses, usedHeaders);
       for (const [status, responseValue] of Object.entries(responses)) {
         const response = asObject(responseValue);
         const h = asObject(response.headers ??= {});

@@ -11,6 +11,7 @@ import type { Db } from "../storage/schema.ts";
 import { createApp } from "./app.ts";
 import { apiDocument } from "./openapi.ts";
 import { domainRoutes } from "./routes/mod.ts";
+import { adminOpsRoutes } from "./routes/admin_ops.ts";
 
 /** The server a local node listens on by default (`HOST`, `PORT`). */
 export const DEFAULT_SERVER = {
@@ -35,7 +36,14 @@ export function fullApp(): ReturnType<typeof createApp> {
   const db = new Proxy({}, { get: () => unused("the database") }) as Db;
   return createApp({
     authenticate: () => unused("authentication"),
-    routes: domainRoutes({ db, actors: { ref: () => unused("actors") } }),
+    routes: [
+      ...domainRoutes({ db, actors: { ref: () => unused("actors") } }),
+      adminOpsRoutes({
+        db,
+        redeliver: () => unused("actors"),
+        cluster: () => unused("the metrics actor"),
+      }),
+    ],
   });
 }
 

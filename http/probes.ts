@@ -12,6 +12,10 @@ import type { Probe } from "./health.ts";
 
 /** Something with a `health()` that never throws and says `ok` or why not. */
 export interface SelfChecking {
+  /**
+   * Resolves with `ok`, or `ok: false` and the reason in `error`; never
+   * rejects.
+   */
   health(): Promise<{ ok: boolean; error?: string | undefined }>;
 }
 

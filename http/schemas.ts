@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "@hono/zod-openapi";
+import type { Infer, ZodType } from "./_npm_types.ts";
 
 /** One problem with a request, pointing at the field. */
 export const IssueSchema = z.object({
@@ -12,8 +13,7 @@ export const IssueSchema = z.object({
   message: z.string().openapi({ example: "Required" }),
 }).openapi("Issue");
 
-/** `{ "error": { "code", "message", "details"?, "requestId" } }`. */
-export const ErrorSchema = z.object({
+const errorSchema = z.object({
   error: z.object({
     code: z.string().openapi({ example: "invalid_request" }),
     message: z.string(),
@@ -22,11 +22,19 @@ export const ErrorSchema = z.object({
   }),
 }).openapi("Error");
 
-/** The error body's type. */
-export type ErrorBody = z.infer<typeof ErrorSchema>;
+/**
+ * The zod type of {@link ErrorSchema}.
+ * @internal
+ */
+type ErrorSchemaType = typeof errorSchema;
 
-/** `?limit=&cursor=`: keyset pagination; `cursor` is opaque to clients. */
-export const PaginationQuerySchema = z.object({
+/** `{ "error": { "code", "message", "details"?, "requestId" } }`. */
+export const ErrorSchema: ErrorSchemaType = errorSchema;
+
+/** The error body's type. */
+export type ErrorBody = Infer<ErrorSchemaType>;
+
+const paginationQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({
     param: { name: "limit", in: "query" },
     example: 20,
@@ -35,6 +43,16 @@ export const PaginationQuerySchema = z.object({
     param: { name: "cursor", in: "query" },
   }),
 });
+
+/**
+ * The zod type of {@link PaginationQuerySchema}.
+ * @internal
+ */
+type PaginationQuerySchemaType = typeof paginationQuerySchema;
+
+/** `?limit=&cursor=`: keyset pagination; `cursor` is opaque to clients. */
+export const PaginationQuerySchema: PaginationQuerySchemaType =
+  paginationQuerySchema;
 
 /**
  * A page of items and the cursor of the next page (`null` on the last one).
@@ -46,12 +64,25 @@ export const PaginationQuerySchema = z.object({
  * const BuildPage = pageOf(z.object({ id: z.string() }), "BuildPage");
  * ```
  */
-export function pageOf<T extends z.ZodType>(item: T, name: string) {
+export function pageOf<T extends ZodType>(
+  item: T,
+  name: string,
+): PageSchema<T> {
+  return pageSchema(item, name);
+}
+
+function pageSchema<T extends ZodType>(item: T, name: string) {
   return z.object({
     items: z.array(item),
     nextCursor: z.string().nullable(),
   }).openapi(name);
 }
+
+/**
+ * The zod type of a page of `T`, as {@link pageOf} returns it.
+ * @internal
+ */
+type PageSchema<T extends ZodType> = ReturnType<typeof pageSchema<T>>;
 
 /** Responses every authenticated route can give, for `createRoute`. */
 export const authErrorResponses = {

@@ -7,12 +7,15 @@
 
 /** Every message is a discriminated union member with a `type` field. */
 export interface Message {
+  /** Which member of the kind's message union this is. */
   readonly type: string;
 }
 
 /** The address of a virtual actor. */
 export interface Address {
+  /** The actor kind: the name its behaviour was registered under. */
   readonly kind: string;
+  /** The actor's id within its kind. */
   readonly id: string;
 }
 
@@ -24,9 +27,11 @@ export type ChildStrategy = "one_for_one" | "one_for_all" | "rest_for_one";
 
 /** Per-kind failure policy, OTP style. */
 export interface SupervisionPolicy {
+  /** What happens to an actor whose `receive` throws. */
   readonly strategy: SupervisionStrategy;
   /** At most this many restarts within {@linkcode withinMs}; more stops the actor and escalates. */
   readonly maxRestarts: number;
+  /** The window, in ms, over which restarts are counted. */
   readonly withinMs: number;
   /** Exponential backoff before a restart: `min(maxMs, initialMs * factor^n)`, then +/- `jitter` (0..1) of it. */
   readonly backoff: {
@@ -43,7 +48,9 @@ export interface SupervisionPolicy {
 
 /** A failure reported to a parent. */
 export interface ChildFailure {
+  /** The child that failed. */
   readonly child: Address;
+  /** The error it raised, as text. */
   readonly error: string;
   /**
    * What the runtime did to the child: `"escalated"` (the child restarts and
@@ -56,6 +63,7 @@ export interface ChildFailure {
 
 /** A handle for sending to one actor. */
 export interface ActorRef<M extends Message = Message, R = unknown> {
+  /** The actor this handle sends to. */
   readonly address: Address;
   /** Fire and forget. Resolves once the message is accepted (durably, for durable kinds). */
   tell(message: M): Promise<void>;
@@ -65,6 +73,7 @@ export interface ActorRef<M extends Message = Message, R = unknown> {
 
 /** What `receive` can do besides returning the next state. */
 export interface ActorContext<M extends Message = Message> {
+  /** This actor's own address. */
   readonly self: Address;
   /** The parent that spawned this actor, if any. */
   readonly parent: Address | undefined;
@@ -82,6 +91,7 @@ export interface ActorContext<M extends Message = Message> {
   spawn<N extends Message = Message>(kind: string, id: string): ActorRef<N>;
   /** Sends to self after `ms`; lives only as long as this activation. Returns a name to cancel it. */
   setTimer(name: string, message: M, ms: number): void;
+  /** Cancels the timer named `name`; nothing happens if there is none. */
   cancelTimer(name: string): void;
   /** Sends to self after `ms`, durably: survives passivation and process restarts. */
   remind(message: M, ms: number): Promise<void>;
@@ -89,6 +99,7 @@ export interface ActorContext<M extends Message = Message> {
 
 /** Declares an actor kind once. */
 export interface Behavior<S = unknown, M extends Message = Message> {
+  /** The kind's name: the `kind` of every address of this behaviour. */
   readonly kind: string;
   /** The state of an actor that has never processed a message. */
   initialState(id: string): S;
@@ -100,6 +111,7 @@ export interface Behavior<S = unknown, M extends Message = Message> {
   readonly durable: boolean;
   /** Passivate after this long without messages (default 60 s). */
   readonly idleTimeoutMs?: number;
+  /** Overrides of the default supervision policy for this kind. */
   readonly supervision?: Partial<SupervisionPolicy>;
   /**
    * Durable kinds, with a state store that has a transactional outbox (the

@@ -53,6 +53,7 @@ export class ManualClock implements Clock {
   #next = 1;
   #timers = new Map<number, { at: number; fn: () => void }>();
 
+  /** A clock that reads `start` ms until advanced. */
   constructor(start = 0) {
     this.#now = start;
   }

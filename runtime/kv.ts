@@ -172,6 +172,11 @@ export class KvTransport implements Transport {
   readonly #c: KvCore;
   readonly #leaseDeps: LeaseDeps;
 
+  /**
+   * A transport over `options.kv`; throws a RangeError when the node id is
+   * empty or contains `:`. Nothing is taken from the queue before
+   * {@linkcode listen}.
+   */
   constructor(options: KvTransportOptions) {
     const nodeId = options.nodeId ?? crypto.randomUUID();
     if (nodeId === "" || nodeId.includes(":")) {

@@ -14,9 +14,9 @@ export type LogFields = Record<string, unknown>;
 
 /** The runtime's view of a logger. */
 export interface Logger {
-  /** Something odd that did not stop the work. */
+  /** Logs something that went wrong but was handled (a retry, a skip). */
   warn(message: string, fields?: LogFields): void;
-  /** Something failed. */
+  /** Logs a failure that lost work or needs an operator. */
   error(message: string, fields?: LogFields): void;
 }
 

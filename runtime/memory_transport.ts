@@ -242,6 +242,10 @@ export class MemoryTransport implements Transport {
   readonly nodeId: string;
   #backend: Backend;
 
+  /**
+   * A transport with a fresh in-memory backend; use `peer` for other nodes on
+   * it.
+   */
   constructor(options: MemoryTransportOptions = {}) {
     this.nodeId = options.nodeId ?? `node-${crypto.randomUUID().slice(0, 8)}`;
     this.#backend = new Backend(options.clock ?? realClock);

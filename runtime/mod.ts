@@ -32,3 +32,6 @@ export {
 } from "./memory_transport.ts";
 export { ActorSystem, type ActorSystemOptions } from "./system.ts";
 export { KvTransport, type KvTransportOptions } from "./kv.ts";
+export { type OmitUndefined, omitUndefined } from "./optional.ts";
+export type { LogFields, Logger } from "./logger.ts";
+export type { AnyBehavior } from "./_host.ts";

@@ -7,6 +7,7 @@ import type { Outgoing } from "./transport.ts";
 
 /** A committed snapshot of one actor. */
 export interface StoredState {
+  /** The actor's state as committed. */
   readonly state: unknown;
   /** Incremented by every successful save; 0 means never saved. */
   readonly version: number;
@@ -16,12 +17,19 @@ export interface StoredState {
 
 /** A failed message kept for inspection and retry. */
 export interface DeadLetter {
+  /** Kind of the actor the message was for. */
   readonly kind: string;
+  /** Id of the actor the message was for. */
   readonly id: string;
+  /** The message's sequence number in that actor's mailbox. */
   readonly seq: number;
+  /** The message that failed. */
   readonly message: unknown;
+  /** The last error it raised, as text. */
   readonly error: string;
+  /** How many times it was tried. */
   readonly attempts: number;
+  /** Epoch ms when it was given up on. */
   readonly at: number;
 }
 

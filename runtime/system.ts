@@ -41,6 +41,7 @@ import { IdleTracker } from "./_idle.ts";
 import { LocalActivation } from "./_local.ts";
 import { mergePolicy } from "./_supervision.ts";
 import { rootedClock, type RootRunner, rootRunner } from "./_root.ts";
+import { omitUndefined } from "./optional.ts";
 
 /** Options of {@linkcode ActorSystem}. */
 export interface ActorSystemOptions {
@@ -113,6 +114,9 @@ const DEFAULT_IDLE_MS = 60_000;
 export class ActorSystem {
   readonly #core: Core;
 
+  /**
+   * A system over `options`; nothing runs until the first message or `start`.
+   */
   constructor(options: ActorSystemOptions) {
     this.#core = new Core(options);
   }
@@ -316,7 +320,7 @@ class Core implements Host {
     this.transport = options.transport ??
       new MemoryTransport({
         clock: options.clock ?? realClock,
-        ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
+        ...omitUndefined({ nodeId: options.nodeId }),
       });
     this.random = options.random ?? Math.random;
     this.emit = options.onEvent;

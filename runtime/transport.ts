@@ -10,9 +10,11 @@ import type { Address } from "./actor.ts";
 
 /** One message in an actor's mailbox. */
 export interface Envelope {
+  /** The actor the message is for. */
   readonly target: Address;
   /** Per-actor sequence number, strictly increasing in mailbox order. */
   readonly seq: number;
+  /** The message itself, as sent. */
   readonly message: unknown;
   /** Where to send the reply of an `ask`: `"<node>:<id>"`. */
   readonly replyTo?: string;
@@ -31,6 +33,7 @@ export type Outgoing = Omit<Envelope, "seq">;
 
 /** Exclusive right to process one actor's mailbox. */
 export interface Lease {
+  /** The actor whose mailbox the lease covers. */
   readonly target: Address;
   /** Strictly increasing per actor across all nodes. */
   readonly fence: number;
@@ -51,8 +54,11 @@ export interface Lease {
 
 /** A reply to an `ask`, routed to the node that asked. */
 export interface Reply {
+  /** The asker's reply address, `"<node>:<id>"`, from the envelope. */
   readonly replyTo: string;
+  /** True for a value; false when the receiver failed (the ask rejects with `ActorFailedError`). */
   readonly ok: boolean;
+  /** The reply value, or what made the receiver fail when `ok` is false. */
   readonly value: unknown;
 }
 

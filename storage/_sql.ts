@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Transaction } from "kysely";
+import type { Transaction } from "./_kysely_types.ts";
 import type { Db, Schema } from "./schema.ts";
 import { toStorageError } from "./errors.ts";
 

@@ -78,6 +78,7 @@ export class ApiKeyCache {
    */
   #generation = 0;
 
+  /** An empty cache; `options` bound its size and entry lifetime. */
   constructor(options: ApiKeyCacheOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 10_000;
     this.#ttlMs = options.ttlMs ?? 60_000;

@@ -12,17 +12,27 @@ import { NotFoundError, StateError } from "./errors.ts";
 import type { ApiKeyRow, Db } from "./schema.ts";
 import { toUser, type User } from "./users.ts";
 import { inTransaction, isUuid, run } from "./_sql.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 /** A key as listed to its owner: never the token or its hash. */
 export interface ApiKey {
+  /** The key's id (a UUID). */
   readonly id: string;
+  /** The user the key acts as. */
   readonly userId: string;
+  /** The owner's label for the key. */
   readonly name: string;
+  /** The visible start of the token, to tell keys apart. */
   readonly prefix: string;
+  /** Scopes the key grants. */
   readonly scopes: readonly string[];
+  /** When the key last authenticated a request; null if never. */
   readonly lastUsedAt: Date | null;
+  /** When the key stops working; null: never. */
   readonly expiresAt: Date | null;
+  /** When the key was revoked; null while it is live. */
   readonly revokedAt: Date | null;
+  /** When the key was created. */
   readonly createdAt: Date;
 }
 
@@ -30,6 +40,7 @@ export interface ApiKey {
 export interface GeneratedApiKey {
   /** `trp_<prefix>_<secret>`: give it to the user once, never store it. */
   readonly token: string;
+  /** The part of the token stored and shown to tell keys apart. */
   readonly prefix: string;
   /** SHA-256 of the token, lower-case hex. */
   readonly hash: string;
@@ -93,7 +104,9 @@ export function apiKeyPrefix(token: string): string | undefined {
 
 /** A user already has the most active keys allowed. HTTP 409. */
 export class ApiKeyLimitError extends StateError {
+  /** The error's class name. */
   override name = "ApiKeyLimitError";
+  /** Names the user and the most active keys allowed. */
   constructor(readonly userId: string, readonly limit: number) {
     super(
       "user",
@@ -105,7 +118,9 @@ export class ApiKeyLimitError extends StateError {
 
 /** Revoking this key would leave its user without an active key. HTTP 409. */
 export class LastApiKeyError extends StateError {
+  /** The error's class name. */
   override name = "LastApiKeyError";
+  /** Names the key whose revocation was refused. */
   constructor(readonly keyId: string) {
     super(
       "api key",
@@ -139,9 +154,13 @@ async function lockAndCountActiveKeys(
 
 /** What {@link createApiKey} takes. */
 export interface NewApiKey {
+  /** The user the key will act as. */
   readonly userId: string;
+  /** The owner's label for the key. */
   readonly name: string;
+  /** Scopes to grant; default the default set. */
   readonly scopes?: readonly string[];
+  /** When the key stops working; absent or null: never. */
   readonly expiresAt?: Date | null;
 }
 
@@ -182,7 +201,7 @@ export async function createApiKey(
       hash: generated.hash,
       scopes: [...(input.scopes ?? [])],
       expires_at: input.expiresAt ?? null,
-      ...(audit.now === undefined ? {} : { created_at: audit.now }),
+      ...omitUndefined({ created_at: audit.now }),
     }).returningAll().executeTakeFirstOrThrow();
     await writeAudit(trx, audit, "api_key.create", row.id, {
       userId: row.user_id,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Kysely } from "kysely";
+import type { Kysely } from "./_kysely_types.ts";
 import type { AuditLogRow, Db, Schema } from "./schema.ts";
 import { jsonOrNull, run } from "./_sql.ts";
 
@@ -25,12 +25,19 @@ export const SYSTEM: AuditContext = { actorUserId: null };
 
 /** An audit log entry as returned by {@link listAuditLogs}. */
 export interface AuditEntry {
+  /** Increasing id; the log's order. */
   readonly id: number;
+  /** The user who acted; null for the system or an anonymous caller. */
   readonly actorUserId: string | null;
+  /** What was done (`apikey.create`, `user.role`, ...). */
   readonly action: string;
+  /** What it was done to (an id or a name); null if nothing in particular. */
   readonly target: string | null;
+  /** Extra facts about the action; null if none. */
   readonly details: unknown;
+  /** Client IP address of the request; null outside HTTP. */
   readonly ip: string | null;
+  /** When it happened. */
   readonly createdAt: Date;
 }
 
@@ -77,8 +84,11 @@ export async function writeAudit(
 
 /** Filters for {@link listAuditLogs}. */
 export interface AuditQuery {
+  /** Only entries of this acting user. */
   readonly actorUserId?: string;
+  /** Only entries of this action. */
   readonly action?: string;
+  /** Only entries about this target. */
   readonly target?: string;
   /** Only entries strictly older than this (paging backwards). */
   readonly before?: Date;

@@ -12,16 +12,23 @@ import { isUuid, json, run } from "./_sql.ts";
 
 /** One event of a build. */
 export interface BuildEvent {
+  /** The build the event belongs to. */
   readonly buildId: string;
+  /** Position within the build's events, from 1 without gaps. */
   readonly seq: number;
+  /** Kind of event (`status`, `log`, `tests`, ...). */
   readonly type: string;
+  /** The event's payload. */
   readonly data: unknown;
+  /** When the event was appended. */
   readonly createdAt: Date;
 }
 
 /** An event to append. */
 export interface NewBuildEvent {
+  /** Kind of event (`status`, `log`, `tests`, ...). */
   readonly type: string;
+  /** The event's payload; default null. */
   readonly data?: unknown;
 }
 

@@ -16,12 +16,15 @@ import { isUuid, run } from "./_sql.ts";
 
 /** A build without its files: how many well-formed files it has instead. */
 export interface BuildOverview extends Omit<Build, "files"> {
+  /** How many well-formed `{ path, content }` files the build has. */
   readonly fileCount: number;
 }
 
 /** One build asked for by its owner. */
 export interface OwnedBuildId {
+  /** The user asking, who must own the build. */
   readonly userId: string;
+  /** The build asked for. */
   readonly buildId: string;
 }
 

@@ -19,29 +19,47 @@ import {
 } from "./schema.ts";
 import { sql } from "kysely";
 import { inTransaction, isUuid, jsonOrNull, run } from "./_sql.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 /** A build with everything it carries. */
 export interface Build {
+  /** The build's id (a UUID). */
   readonly id: string;
+  /** The user who asked for it. */
   readonly userId: string;
+  /** Project name the build produces. */
   readonly project: string;
+  /** Programming language of the generated code. */
   readonly language: string;
+  /** What the user asked for, in their words. */
   readonly requirements: string;
+  /** Where the build is in its state machine. */
   readonly status: BuildStatus;
+  /** Where the build was requested (API or Telegram). */
   readonly source: BuildSource;
   /** The chat model the build asked for; null: the configured one (OLLAMA_MODEL). */
   readonly model: string | null;
+  /** The plan the workflow wrote; null until planning is done. */
   readonly plan: unknown;
+  /** The final outcome (test report, scores); null until the build ends. */
   readonly result: unknown;
+  /** The generated files as `{ path, content }` pairs; null until generated. */
   readonly files: unknown;
+  /** Why the build failed; null unless it failed. */
   readonly error: string | null;
+  /** Generation attempts made so far. */
   readonly attempts: number;
   /** Highest event sequence number appended so far (0: none). */
   readonly lastEventSeq: number;
+  /** Telegram chat told of progress; null for builds not from Telegram. */
   readonly telegramChatId: number | null;
+  /** When the build was requested. */
   readonly createdAt: Date;
+  /** When the build last changed. */
   readonly updatedAt: Date;
+  /** When the workflow first picked it up; null while queued. */
   readonly startedAt: Date | null;
+  /** When it reached a terminal status; null before that. */
   readonly finishedAt: Date | null;
 }
 
@@ -53,13 +71,19 @@ export type BuildSummary = Omit<
 
 /** What {@link createBuild} takes. */
 export interface NewBuild {
+  /** The user the build is for. */
   readonly userId: string;
+  /** Project name the build produces. */
   readonly project: string;
+  /** Programming language to generate (`typescript`, `python`). */
   readonly language: string;
+  /** What to build, in the user's words. */
   readonly requirements: string;
+  /** Where the build was requested. */
   readonly source: BuildSource;
   /** The chat model to build with; absent or null: the configured one. */
   readonly model?: string | null;
+  /** Telegram chat to tell of progress; absent or null: none. */
   readonly telegramChatId?: number | null;
   /** Optional fixed id (the build actor's key); default generated. */
   readonly id?: string;
@@ -67,11 +91,17 @@ export interface NewBuild {
 
 /** Fields the build actor changes as the build progresses. */
 export interface BuildPatch {
+  /** The new status; a terminal one also sets `finished_at`. */
   readonly status?: BuildStatus;
+  /** The plan the workflow wrote. */
   readonly plan?: unknown;
+  /** The final outcome (test report, scores). */
   readonly result?: unknown;
+  /** The generated files. */
   readonly files?: unknown;
+  /** Why the build failed; null clears it. */
   readonly error?: string | null;
+  /** Generation attempts made so far. */
   readonly attempts?: number;
 }
 
@@ -103,7 +133,11 @@ const summaryColumns = [
   "finished_at",
 ] as const;
 
-type SummaryRow = Pick<BuildRow, typeof summaryColumns[number]>;
+/** The columns a {@link BuildSummary} is read from. */
+export type SummaryRow = Omit<
+  BuildRow,
+  "requirements" | "plan" | "result" | "files"
+>;
 
 /** Maps the summary columns of a row to a {@link BuildSummary}. */
 export function toBuildSummary(row: SummaryRow): BuildSummary {
@@ -208,7 +242,9 @@ export async function getBuild(
 
 /** What a follower of a build polls: its status and latest event number. */
 export interface BuildProgress {
+  /** Where the build is in its state machine. */
   readonly status: BuildStatus;
+  /** Highest event sequence number appended so far (0: none). */
   readonly lastEventSeq: number;
 }
 
@@ -253,6 +289,7 @@ export interface BuildQuery {
   readonly limit?: number;
   /** Keyset paging: only builds listed after this one (older). */
   readonly before?: { readonly createdAt: Date; readonly id: string };
+  /** Only builds with this status; absent: every status. */
   readonly status?: BuildStatus;
 }
 
@@ -361,7 +398,7 @@ export function updateBuild(
     let q = tx.updateTable("builds")
       .set((eb) => ({
         updated_at: now,
-        ...(status === undefined ? {} : { status }),
+        ...omitUndefined({ status }),
         ...(status !== undefined && status !== "queued"
           ? { started_at: eb.fn.coalesce("started_at", eb.val(now)) }
           : {}),
@@ -371,8 +408,7 @@ export function updateBuild(
         ...("plan" in patch ? { plan: jsonOrNull(patch.plan) } : {}),
         ...("result" in patch ? { result: jsonOrNull(patch.result) } : {}),
         ...("files" in patch ? { files: jsonOrNull(patch.files) } : {}),
-        ...(patch.error === undefined ? {} : { error: patch.error }),
-        ...(patch.attempts === undefined ? {} : { attempts: patch.attempts }),
+        ...omitUndefined({ error: patch.error, attempts: patch.attempts }),
       }))
       .where("id", "=", buildId)
       .where("status", "not in", TERMINAL_BUILD_STATUSES);
@@ -393,9 +429,13 @@ export function updateBuild(
       );
     }
     if (options.audit !== undefined) {
-      await writeAudit(tx, options.audit, "build.update", buildId, {
-        ...(status === undefined ? {} : { status }),
-      });
+      await writeAudit(
+        tx,
+        options.audit,
+        "build.update",
+        buildId,
+        omitUndefined({ status }),
+      );
     }
     return toBuild(row);
   };
@@ -427,9 +467,12 @@ export function cancelBuild(
     if (isTerminalStatus(owned.status)) {
       throw new StateError("build", buildId, `already ${owned.status}`);
     }
-    const build = await updateBuild(trx, buildId, { status: "cancelled" }, {
-      ...(audit.now === undefined ? {} : { now: audit.now }),
-    });
+    const build = await updateBuild(
+      trx,
+      buildId,
+      { status: "cancelled" },
+      omitUndefined({ now: audit.now }),
+    );
     await writeAudit(trx, audit, "build.cancel", buildId, {
       from: owned.status,
     });

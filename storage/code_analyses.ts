@@ -10,23 +10,37 @@ import { isUuid, json, run } from "./_sql.ts";
 
 /** One analysis. */
 export interface CodeAnalysis {
+  /** The analysis's id (a UUID). */
   readonly id: string;
+  /** The build analysed; null for an ad-hoc analysis. */
   readonly buildId: string | null;
+  /** The user it was made for. */
   readonly userId: string;
+  /** Security score, 0-100, higher is better. */
   readonly security: number;
+  /** Quality score, 0-100, higher is better. */
   readonly quality: number;
+  /** Maintainability score, 0-100, higher is better. */
   readonly maintainability: number;
+  /** The findings behind the scores. */
   readonly findings: unknown;
+  /** When the analysis was made. */
   readonly createdAt: Date;
 }
 
 /** What {@link saveCodeAnalysis} takes. */
 export interface NewCodeAnalysis {
+  /** The user it is made for. */
   readonly userId: string;
+  /** The build analysed; absent or null for an ad-hoc analysis. */
   readonly buildId?: string | null;
+  /** Security score, 0-100, higher is better. */
   readonly security: number;
+  /** Quality score, 0-100, higher is better. */
   readonly quality: number;
+  /** Maintainability score, 0-100, higher is better. */
   readonly maintainability: number;
+  /** The findings behind the scores. */
   readonly findings: unknown;
 }
 

@@ -18,7 +18,14 @@ import { Kysely, type LogEvent, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
-import type { Config } from "../config.ts";
+import type { Config as AppConfig } from "../config.ts";
+
+/**
+ * The application's parsed configuration (config.ts), of which the database
+ * settings are read here.
+ * @internal
+ */
+type Config = AppConfig;
 import type { Db, Schema } from "./schema.ts";
 import {
   DatabaseUnavailableError,
@@ -36,6 +43,7 @@ import {
   listenOnServer,
   type Unlisten,
 } from "./_listen.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 export type { ChannelListener, Unlisten };
 
@@ -259,10 +267,10 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
       lock = await lockDataDir(dir);
     }
     pglite = await PGlite.create({
-      ...(dir === undefined ? {} : { dataDir: dir }),
-      ...(options.pgliteLoadDataDir === undefined
-        ? {}
-        : { loadDataDir: options.pgliteLoadDataDir }),
+      ...omitUndefined({
+        dataDir: dir,
+        loadDataDir: options.pgliteLoadDataDir,
+      }),
     });
   } catch (error) {
     await lock?.release();

@@ -9,24 +9,39 @@ import { json, run } from "./_sql.ts";
 
 /** A stored dead letter. */
 export interface StoredDeadLetter {
+  /** Increasing id; the order letters were given up in. */
   readonly id: number;
+  /** Actor kind the message was for. */
   readonly kind: string;
+  /** Actor id the message was for. */
   readonly actorId: string;
+  /** The message's sequence number in that actor's mailbox. */
   readonly seq: number;
+  /** The message that failed. */
   readonly message: unknown;
+  /** The last error it raised. */
   readonly error: string;
+  /** How many times it was tried. */
   readonly attempts: number;
+  /** When it was given up on. */
   readonly createdAt: Date;
 }
 
 /** What {@link insertDeadLetter} takes. */
 export interface NewDeadLetter {
+  /** Actor kind the message was for. */
   readonly kind: string;
+  /** Actor id the message was for. */
   readonly actorId: string;
+  /** The message's sequence number in that actor's mailbox. */
   readonly seq: number;
+  /** The message that failed. */
   readonly message: unknown;
+  /** The last error it raised. */
   readonly error: string;
+  /** How many times it was tried. */
   readonly attempts: number;
+  /** When it was given up on; default now. */
   readonly at?: Date;
 }
 
@@ -72,7 +87,9 @@ export async function insertDeadLetter(
 
 /** Filters for {@link listDeadLetters}. */
 export interface DeadLetterQuery {
+  /** Only letters for this actor kind. */
   readonly kind?: string | undefined;
+  /** Only letters for this actor id. */
   readonly actorId?: string | undefined;
   /** Only ids above this (paging forwards). */
   readonly afterId?: number | undefined;

@@ -8,7 +8,11 @@
 
 /** Base class of every error thrown by storage/. */
 export class StorageError extends Error {
+  /** The error's class name. */
   override name = "StorageError";
+  /**
+   * An error with `message`, optionally wrapping the driver's error as `cause`.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -16,7 +20,9 @@ export class StorageError extends Error {
 
 /** A unique value is already taken (PostgreSQL 23505). HTTP 409. */
 export class DuplicateError extends StorageError {
+  /** The error's class name. */
   override name = "DuplicateError";
+  /** Records where the clash happened, as far as PostgreSQL said. */
   constructor(
     /** Table the row was written to, when known. */
     readonly table: string | undefined,
@@ -49,7 +55,9 @@ export type ConstraintReason =
  * field, bad uuid, out-of-range score. HTTP 400/422. Nothing was written.
  */
 export class ConstraintError extends StorageError {
+  /** The error's class name. */
   override name = "ConstraintError";
+  /** Records which rule (`reason`) of which table refused the value. */
   constructor(
     readonly reason: ConstraintReason,
     readonly table: string | undefined,
@@ -67,7 +75,9 @@ export class ConstraintError extends StorageError {
  * build for an unknown user. HTTP 404/422.
  */
 export class MissingReferenceError extends StorageError {
+  /** The error's class name. */
   override name = "MissingReferenceError";
+  /** Records the table and foreign key whose target is missing. */
   constructor(
     readonly table: string | undefined,
     readonly constraint: string | undefined,
@@ -89,7 +99,9 @@ export class MissingReferenceError extends StorageError {
  * nothing. HTTP 404.
  */
 export class NotFoundError extends StorageError {
+  /** The error's class name. */
   override name = "NotFoundError";
+  /** Names the kind of row (`entity`) and the id asked for. */
   constructor(readonly entity: string, readonly id: string) {
     super(`${entity} ${id} not found`);
   }
@@ -100,7 +112,9 @@ export class NotFoundError extends StorageError {
  * that already finished or using a link code twice. HTTP 409.
  */
 export class StateError extends StorageError {
+  /** The error's class name. */
   override name = "StateError";
+  /** Names the row (`entity`, `id`) and why its state refuses the change. */
   constructor(
     readonly entity: string,
     readonly id: string,
@@ -115,7 +129,9 @@ export class StateError extends StorageError {
  * 40P01, serialization failure 40001). Nothing was written; retrying is safe.
  */
 export class ConcurrencyError extends StorageError {
+  /** The error's class name. */
   override name = "ConcurrencyError";
+  /** Records PostgreSQL's SQLSTATE `code` (40P01, 40001) and its message. */
   constructor(
     readonly code: string,
     message: string,
@@ -130,9 +146,13 @@ export class ConcurrencyError extends StorageError {
  * password) and how to start the database.
  */
 export class DatabaseUnavailableError extends StorageError {
+  /** The error's class name. */
   override name = "DatabaseUnavailableError";
   /** What to do about it. */
   readonly hint: string;
+  /**
+   * Names the server (`target`, no credentials) and why it cannot be reached.
+   */
   constructor(
     /** Where we tried to connect, credentials removed. */
     readonly target: string,
@@ -171,7 +191,9 @@ const STORE_NAMES: Record<WriteStore, string> = {
  * ```
  */
 export class StorageWriteError extends StorageError {
+  /** The error's class name. */
   override name = "StorageWriteError";
+  /** Names the store that refused the write and why. */
   constructor(
     /** The store that refused the write. */
     readonly store: WriteStore,
@@ -236,13 +258,14 @@ function firstLine(text: string): string {
 }
 
 /** How to get a PostgreSQL server going. */
-export const SERVER_HINT = "Start it (for example `.ci/postgres.sh`, " +
+export const SERVER_HINT: string = "Start it (for example `.ci/postgres.sh`, " +
   "`docker compose up -d postgres`, or `pg_ctl -D <datadir> start`), " +
   "check DATABASE_URL, or unset DATABASE_URL to use the embedded PGlite " +
   "in DATA_DIR/pg.";
 
 /** What to check when the embedded PGlite cannot open its directory. */
-export const PGLITE_HINT = "Check that DATA_DIR exists and is writable and " +
+export const PGLITE_HINT: string =
+  "Check that DATA_DIR exists and is writable and " +
   "that no other Troupe process uses it: PGlite serves one process, so " +
   "several nodes need a real PostgreSQL server (set DATABASE_URL).";
 

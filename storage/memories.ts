@@ -14,10 +14,15 @@ import { inTransaction, isUuid, json, run } from "./_sql.ts";
 
 /** One memory. */
 export interface Memory {
+  /** The memory's name, unique per user. */
   readonly key: string;
+  /** The remembered value. */
   readonly value: unknown;
+  /** When it is forgotten; null: kept until deleted. */
   readonly expiresAt: Date | null;
+  /** When the key was first written. */
   readonly createdAt: Date;
+  /** When the value was last written. */
   readonly updatedAt: Date;
 }
 

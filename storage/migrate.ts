@@ -5,22 +5,20 @@
  *
  * @module
  */
-import type { Kysely } from "kysely";
-import {
-  type MigrationResult,
-  Migrator,
-  NO_MIGRATIONS,
-} from "kysely/migration";
+import { Migrator, NO_MIGRATIONS } from "kysely/migration";
+import type { Kysely, MigrationResult } from "./_kysely_types.ts";
 import { migrationProvider, migrations } from "./migrations/mod.ts";
 import { StorageError, toStorageError } from "./errors.ts";
 
 /** Any Kysely instance: migrations run before (and regardless of) the schema. */
 // deno-lint-ignore no-explicit-any
-type AnyKysely = Kysely<any>;
+export type AnyKysely = Kysely<any>;
 
 /** A migration failed; earlier ones in the same run stay applied. */
 export class MigrationError extends StorageError {
+  /** The error's class name. */
   override name = "MigrationError";
+  /** Records which migration failed, what the run did before, and the cause. */
   constructor(
     readonly migration: string | undefined,
     readonly results: readonly MigrationResult[],
@@ -37,7 +35,9 @@ export class MigrationError extends StorageError {
 
 /** One migration and whether it has run. */
 export interface MigrationState {
+  /** The migration's file name, which orders it. */
   readonly name: string;
+  /** When it was applied; undefined while it is pending. */
   readonly executedAt: Date | undefined;
 }
 

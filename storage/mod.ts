@@ -35,5 +35,24 @@ export * from "./vector_memories.ts";
 export * from "./memories.ts";
 export * from "./telegram_users.ts";
 export * from "./dead_letters.ts";
+export * from "./cluster_nodes.ts";
 export * from "./state_store.ts";
 export { inTransaction } from "./_sql.ts";
+/**
+ * Kysely's column types that the table types are written in, re-exported so
+ * the schema can be read without Kysely's documentation at hand.
+ */
+export type { ColumnType, Generated } from "kysely";
+/** The runtime's store interfaces that {@link PostgresStateStore} implements. */
+export type {
+  Address,
+  DeadLetter,
+  Envelope,
+  Outgoing,
+  StateStore,
+  StoredState,
+} from "../runtime/mod.ts";
+/** The data directory lock a {@link Database} holds. */
+export type { DataDirLock } from "./data_dir_lock.ts";
+/** How {@link buildOverviewReader} batches concurrent reads. */
+export type { CoalesceOptions } from "./_coalesce.ts";

@@ -39,6 +39,7 @@ import type { Database, Unlisten } from "./db.ts";
 import type { Db } from "./schema.ts";
 import { json } from "./_sql.ts";
 import { toStorageError } from "./errors.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 /** The channel every listening node hears: wake-ups for anyone, reminder announcements. */
 export const SHARED_CHANNEL = "troupe_actors";
@@ -718,11 +719,11 @@ class PgLease implements Lease {
 function storedEnvelope(m: Outgoing): StoredEnvelope {
   return {
     message: m.message,
-    ...(m.replyTo === undefined ? {} : { replyTo: m.replyTo }),
+    ...omitUndefined({ replyTo: m.replyTo }),
     ...(m.parent === undefined
       ? {}
       : { parent: { kind: m.parent.kind, id: m.parent.id } }),
-    ...(m.control === undefined ? {} : { control: m.control }),
+    ...omitUndefined({ control: m.control }),
   };
 }
 

@@ -43,6 +43,7 @@ export class PostgresStateStore implements StateStore {
   readonly #db: Db;
   readonly #now: () => Date;
 
+  /** A store over `db`; `options.now` sets the clock of `updated_at`. */
   constructor(db: Db, options: PostgresStateStoreOptions = {}) {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());

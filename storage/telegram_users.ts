@@ -13,18 +13,25 @@ import { inTransaction, isUuid, run } from "./_sql.ts";
 
 /** A Telegram account known to the bot. */
 export interface TelegramUser {
+  /** Telegram's id of the account. */
   readonly telegramUserId: number;
+  /** The private chat the bot talks to the account in. */
   readonly chatId: number;
   /** The linked Troupe user, if any. */
   readonly userId: string | null;
+  /** Telegram @username without the @, if any. */
   readonly username: string | null;
+  /** When the account was linked; null until linked. */
   readonly linkedAt: Date | null;
 }
 
 /** A link code as handed to the user. */
 export interface TelegramLinkCode {
+  /** The code to send to the bot. */
   readonly code: string;
+  /** The user the code links an account to. */
   readonly userId: string;
+  /** When the code stops being accepted. */
   readonly expiresAt: Date;
 }
 
@@ -80,8 +87,11 @@ export function createTelegramLinkCode(
 
 /** The Telegram side of a link. */
 export interface TelegramAccount {
+  /** Telegram's id of the account. */
   readonly telegramUserId: number;
+  /** The private chat the bot talks to the account in. */
   readonly chatId: number;
+  /** Telegram @username without the @; absent or null if none. */
   readonly username?: string | null;
 }
 

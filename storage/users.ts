@@ -9,24 +9,37 @@ import { writeAudit } from "./audit.ts";
 import { NotFoundError } from "./errors.ts";
 import type { Db, UserRole, UserRow } from "./schema.ts";
 import { inTransaction, isUuid, run } from "./_sql.ts";
+import { omitUndefined } from "../runtime/optional.ts";
 
 /** A user as the platform sees it. */
 export interface User {
+  /** The user's id (a UUID). */
   readonly id: string;
+  /** Sign-in address, lower-cased and trimmed; unique. */
   readonly email: string;
+  /** Display name. */
   readonly name: string;
+  /** What the user may do (`user` or `admin`). */
   readonly role: UserRole;
+  /** Builds the user may start per UTC day. */
   readonly dailyBuildQuota: number;
+  /** True when the user may no longer sign in or use keys. */
   readonly disabled: boolean;
+  /** When the user was created. */
   readonly createdAt: Date;
 }
 
 /** What {@link createUser} takes. */
 export interface NewUser {
+  /** Sign-in address; stored lower-cased and trimmed, must be unique. */
   readonly email: string;
+  /** Display name. */
   readonly name: string;
+  /** Role; default `user`. */
   readonly role?: UserRole;
+  /** Builds per UTC day; default the schema's default. */
   readonly dailyBuildQuota?: number;
+  /** Create the user already disabled; default false. */
   readonly disabled?: boolean;
   /** Optional fixed id (tests, imports); default generated. */
   readonly id?: string;
@@ -34,9 +47,13 @@ export interface NewUser {
 
 /** Fields {@link updateUser} may change. */
 export interface UserPatch {
+  /** New display name. */
   readonly name?: string;
+  /** New role. */
   readonly role?: UserRole;
+  /** New daily build quota. */
   readonly dailyBuildQuota?: number;
+  /** Disable (true) or re-enable (false) the user. */
   readonly disabled?: boolean;
 }
 
@@ -76,15 +93,15 @@ export function createUser(
 ): Promise<User> {
   return inTransaction(db, async (trx) => {
     const row = await trx.insertInto("users").values({
-      ...(input.id === undefined ? {} : { id: input.id }),
+      ...omitUndefined({ id: input.id }),
       email: normalizeEmail(input.email),
       name: input.name,
-      ...(input.role === undefined ? {} : { role: input.role }),
-      ...(input.dailyBuildQuota === undefined
-        ? {}
-        : { daily_build_quota: input.dailyBuildQuota }),
-      ...(input.disabled === undefined ? {} : { disabled: input.disabled }),
-      ...(audit.now === undefined ? {} : { created_at: audit.now }),
+      ...omitUndefined({
+        role: input.role,
+        daily_build_quota: input.dailyBuildQuota,
+        disabled: input.disabled,
+        created_at: audit.now,
+      }),
     }).returningAll().executeTakeFirstOrThrow();
     await writeAudit(trx, audit, "user.create", row.id, {
       email: row.email,
@@ -118,9 +135,11 @@ export async function getUserByEmail(
 
 /** Paging for {@link listUsers}. */
 export interface UserQuery {
+  /** Only users with this role; absent: all. */
   readonly role?: UserRole;
   /** Default 100, at most 1000. */
   readonly limit?: number;
+  /** Users to skip (for paging); default 0. */
   readonly offset?: number;
 }
 
@@ -161,12 +180,12 @@ export function updateUser(
   return inTransaction(db, async (trx) => {
     if (!isUuid(id)) throw new NotFoundError("user", id);
     const set = {
-      ...(patch.name === undefined ? {} : { name: patch.name }),
-      ...(patch.role === undefined ? {} : { role: patch.role }),
-      ...(patch.dailyBuildQuota === undefined
-        ? {}
-        : { daily_build_quota: patch.dailyBuildQuota }),
-      ...(patch.disabled === undefined ? {} : { disabled: patch.disabled }),
+      ...omitUndefined({
+        name: patch.name,
+        role: patch.role,
+        daily_build_quota: patch.dailyBuildQuota,
+        disabled: patch.disabled,
+      }),
     };
     const row = Object.keys(set).length === 0
       ? await trx.selectFrom("users").selectAll().where("id", "=", id)

@@ -26,9 +26,12 @@
 import { BEST_PRACTICES, type BestPractice } from "./best_practices.ts";
 import {
   type CollectionName,
+  COLLECTIONS,
+  type SearchManyOptions,
   type VectorFilter,
   type VectorHit,
   type VectorItem,
+  type VectorSearch,
   type VectorStore,
   type VectorStoreOptions,
 } from "./vector_types.ts";
@@ -41,10 +44,8 @@ import {
 } from "./_vector_chroma.ts";
 import { modelGuard } from "./_vector_guard.ts";
 import { type Reindexing, reindexing } from "./_vector_reindex.ts";
-import { buildRetrieval } from "./_vector_retrieval.ts";
 
 export * from "./vector_types.ts";
-export { contextTexts } from "./_vector_retrieval.ts";
 
 /**
  * Opens the vector store over a Chroma client. No request is made until the
@@ -215,6 +216,32 @@ export function openVectorStore(options: VectorStoreOptions): VectorStore {
     return searchWith(names, embedding!, opts.k ?? 5, opts.where);
   }
 
+  async function searchMany(
+    query: string,
+    searches: readonly VectorSearch[],
+    opts: SearchManyOptions = {},
+  ): Promise<VectorHit[][]> {
+    const lists = searches.map((s) =>
+      typeof s.collections === "string" ? [s.collections] : s.collections
+    );
+    const named = new Set(lists.flat());
+    if (named.size === 0) return searches.map(() => []);
+    const names = COLLECTIONS.filter((name) => named.has(name));
+    // Opening first reports a model mismatch before any embedding is computed.
+    await Promise.all(names.map(collectionOf));
+    const [embedding] = await embedChecked(opts.label ?? names.join(","), [
+      query,
+    ]);
+    return timed(opts.operation ?? "search_many", "*", () =>
+      Promise.all(
+        searches.map((s, i) =>
+          lists[i]!.length === 0
+            ? []
+            : searchWith(lists[i]!, embedding!, s.k ?? 5, s.where)
+        ),
+      ));
+  }
+
   async function seedBestPractices(
     practices: readonly BestPractice[] = BEST_PRACTICES,
   ): Promise<{ added: number; present: number }> {
@@ -251,7 +278,7 @@ export function openVectorStore(options: VectorStoreOptions): VectorStore {
   return {
     add,
     search,
-    ...buildRetrieval({ add, collectionOf, embedChecked, timed, searchWith }),
+    searchMany,
     deleteByBuild: guard.deleteByBuild,
     deleteByUser: guard.deleteByUser,
     seedBestPractices,

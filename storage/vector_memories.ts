@@ -12,25 +12,41 @@ import { isUuid, run } from "./_sql.ts";
 
 /** One document stored in Chroma. */
 export interface VectorMemory {
+  /** The ledger row's id. */
   readonly id: string;
+  /** The Chroma collection the document is in. */
   readonly collection: string;
+  /** The document's id inside its Chroma collection. */
   readonly chromaId: string;
+  /** The user the document belongs to; null when it belongs to none. */
   readonly userId: string | null;
+  /** The build the document came from; null when none. */
   readonly buildId: string | null;
+  /** Hash of the embedded text. */
   readonly contentHash: string;
+  /** The embedding model that made the vector. */
   readonly model: string;
+  /** Length of the vector. */
   readonly dimensions: number;
+  /** When the document was recorded. */
   readonly createdAt: Date;
 }
 
 /** What {@link recordVectorMemories} takes. */
 export interface NewVectorMemory {
+  /** The Chroma collection the document is in. */
   readonly collection: string;
+  /** The document's id inside its Chroma collection. */
   readonly chromaId: string;
+  /** The user the document belongs to; null or absent when none. */
   readonly userId?: string | null;
+  /** The build the document came from; null or absent when none. */
   readonly buildId?: string | null;
+  /** Hash of the embedded text. */
   readonly contentHash: string;
+  /** The embedding model that made the vector. */
   readonly model: string;
+  /** Length of the vector (positive). */
   readonly dimensions: number;
 }
 

@@ -2,7 +2,7 @@
  * The vector store's vocabulary: its collections, items, filters, hits,
  * options, the {@linkcode VectorStore} interface and its errors. A leaf
  * module: the store's parts (Chroma adapter, model guard and ledger,
- * reindexing, build retrieval) import it and `vector.ts` re-exports it.
+ * reindexing) import it and `vector.ts` re-exports it.
  *
  * @module
  */
@@ -73,12 +73,21 @@ export interface VectorHit {
   metadata: VectorMetadata;
 }
 
-/** What the analyze step gets for a build. */
-export interface BuildContext {
-  similarCode: VectorHit[];
-  documentation: VectorHit[];
-  bestPractices: VectorHit[];
-  previousBuilds: VectorHit[];
+/** One search of {@linkcode VectorStore.searchMany}. */
+export interface VectorSearch {
+  /** Where to look: one collection, or several whose hits are merged nearest first. */
+  collections: CollectionName | readonly CollectionName[];
+  /** How many hits. Default 5. */
+  k?: number;
+  where?: VectorFilter;
+}
+
+/** Options of {@linkcode VectorStore.searchMany}. */
+export interface SearchManyOptions {
+  /** The operation the searches are timed under together. Default `search_many`. */
+  operation?: string;
+  /** Names the searches in error messages. Default: their collections, comma-separated. */
+  label?: string;
 }
 
 /** Timing of one operation, for `recordVectorOperation`. */
@@ -154,27 +163,15 @@ export interface VectorStore {
     query: string,
     options?: { k?: number; where?: VectorFilter },
   ): Promise<VectorHit[]>;
-  /** Similar code, documentation, best practices and the user's earlier builds, fetched in parallel. */
-  contextForBuild(query: {
-    userId: string;
-    requirements: string;
-    language: string;
-    k?: number;
-    /** The build asking, left out of previousBuilds. */
-    buildId?: string;
-  }): Promise<BuildContext>;
-  /** Stores a build's files: code in `code_snippets`, docs in `documentation`. */
-  rememberFiles(
-    build: { buildId: string; userId: string; language: string },
-    files: readonly { path: string; content: string; kind: string }[],
-  ): Promise<void>;
-  /** Stores a summary of a finished build in `conversations` (read back as previousBuilds). */
-  rememberBuild(build: {
-    buildId: string;
-    userId: string;
-    language: string;
-    text: string;
-  }): Promise<void>;
+  /**
+   * Several searches for one query, embedded once and run in parallel; the
+   * hits of each search, in the order of `searches`.
+   */
+  searchMany(
+    query: string,
+    searches: readonly VectorSearch[],
+    options?: SearchManyOptions,
+  ): Promise<VectorHit[][]>;
   /** Removes a build's vectors and rows; returns how many vectors. */
   deleteByBuild(buildId: string): Promise<number>;
   /** Removes a user's vectors and rows; returns how many vectors. */

@@ -82,6 +82,22 @@ Deno.test("a node starts on its embedded defaults, creates the first admin, serv
         scrape,
         /troupe_llm_request_duration_seconds_count\{[^}]*\} [1-9]/,
       );
+
+      // The cluster view, through the metrics actor and the shared table.
+      const cluster = await (await fetch(`${platform.url}/v1/admin/cluster`, {
+        headers: admin,
+      })).json();
+      assert.deepEqual(
+        cluster.nodes.map((n: { nodeId: string; state: string }) => [
+          n.nodeId,
+          n.state,
+        ]),
+        [[platform.nodeId, "up"]],
+      );
+      assert.match(
+        await (await fetch(`${platform.url}/metrics`)).text(),
+        /^troupe_cluster_nodes\{state="up"\} 1$/m,
+      );
     } finally {
       await platform.close();
     }

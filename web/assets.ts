@@ -29,7 +29,7 @@ button.primary{background:var(--accent);border-color:var(--accent);color:#fff}bu
 .alert{border:1px solid var(--bad);color:var(--bad);border-radius:6px;padding:.5rem .75rem;margin:.5rem 0}.note{border:1px solid var(--line);background:var(--card);border-radius:6px;padding:.5rem .75rem;margin:.5rem 0}
 .field-error{color:var(--bad);font-size:.9rem;margin:.25rem 0}
 .badge{display:inline-block;border-radius:999px;padding:0 .6rem;font-size:.85rem;font-weight:600;border:1px solid currentColor;color:var(--muted)}
-.badge[data-status=succeeded]{color:var(--ok)}.badge[data-status=failed],.badge[data-status=cancelled]{color:var(--bad)}
+.badge[data-status=succeeded],.badge[data-status=up]{color:var(--ok)}.badge[data-status=failed],.badge[data-status=cancelled],.badge[data-status=down]{color:var(--bad)}
 .badge[data-status=analyzing],.badge[data-status=planning],.badge[data-status=generating],.badge[data-status=testing],.badge[data-status=finalizing]{color:var(--warn)}
 .timeline{list-style:none;padding:0;margin:0;border-left:2px solid var(--line)}.timeline li{padding:.15rem .75rem;position:relative}.timeline li::before{content:"";position:absolute;left:-6px;top:.7rem;width:10px;height:10px;border-radius:50%;background:var(--accent)}
 pre{overflow-x:auto}pre.tokens{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem;white-space:pre-wrap;max-height:12rem;overflow-y:auto;font-size:.85rem}

@@ -14,6 +14,12 @@
  * @module
  */
 import { Hono, type MiddlewareHandler } from "hono";
+
+/**
+ * A Hono app (npm:hono), as {@link webConsole} returns it for mounting.
+ * @internal
+ */
+type HonoApp = Hono;
 import type { ApiFetch } from "./api.ts";
 import { BUILD_JS, CSS, LIST_JS } from "./assets.ts";
 import { requireSession, type WebEnv } from "./context.ts";
@@ -59,7 +65,9 @@ const ASSETS: Record<string, [string, string]> = {
 /**
  * The console as a Hono app to mount at `/`.
  */
-export async function webConsole(options: WebConsoleOptions): Promise<Hono> {
+export async function webConsole(
+  options: WebConsoleOptions,
+): Promise<HonoApp> {
   const deps = {
     sealer: await sessionSealer(options.secret),
     api: options.api,

@@ -18,6 +18,7 @@
  */
 import { z } from "zod";
 import type { LanguageSpec } from "./model.ts";
+import type { ZodSchema } from "./_outside_types.ts";
 import { python } from "./python.ts";
 import { javascript, typescript } from "./typescript.ts";
 
@@ -26,7 +27,11 @@ export { python } from "./python.ts";
 export { javascript, typescript } from "./typescript.ts";
 
 /** Every build language, in the order menus show them. */
-export const LANGUAGES = Object.freeze(
+export const LANGUAGES: readonly [
+  LanguageSpec<"typescript">,
+  LanguageSpec<"javascript">,
+  LanguageSpec<"python">,
+] = Object.freeze(
   [typescript, javascript, python] as const,
 );
 
@@ -87,13 +92,16 @@ export const SOURCE_EXTENSIONS: readonly string[] = Object.freeze(
  * Validates a build language name (id or alias, any case) and gives its id,
  * with an error that says what is supported.
  */
-export const languageSchema = z.string().trim().toLowerCase().transform((
-  name,
-) => languageNamed(name)?.id ?? name).pipe(
-  z.enum(SUPPORTED_LANGUAGES, {
-    error: (issue) =>
-      `unsupported language ${JSON.stringify(issue.input)}: builds can target ${
-        LANGUAGES.map((l) => l.id).join(", ")
-      } (the languages whose tests run in a sandbox)`,
-  }),
-);
+export const languageSchema: ZodSchema<Language, string> = z.string().trim()
+  .toLowerCase().transform((
+    name,
+  ) => languageNamed(name)?.id ?? name).pipe(
+    z.enum(SUPPORTED_LANGUAGES, {
+      error: (issue) =>
+        `unsupported language ${
+          JSON.stringify(issue.input)
+        }: builds can target ${
+          LANGUAGES.map((l) => l.id).join(", ")
+        } (the languages whose tests run in a sandbox)`,
+    }),
+  );

@@ -24,6 +24,7 @@ import {
 import { runTests, type TestReport } from "../workflow/tools/sandbox.ts";
 import { walkFiles } from "../workflow/tools/workspace.ts";
 import { type Language, languageNamed, python } from "./mod.ts";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 /** Options of one test run, whatever the language. */
 export interface LanguageRunOptions {
@@ -52,13 +53,11 @@ function denoTools(language: Language, analyser: LanguageModule) {
     runTests: (dir: string, options: LanguageRunOptions) =>
       runTests(dir, {
         language,
-        ...(options.timeoutMs === undefined
-          ? {}
-          : { timeoutMs: options.timeoutMs }),
-        ...(options.memoryMb === undefined
-          ? {}
-          : { memoryMb: options.memoryMb }),
-        ...(options.check === undefined ? {} : { check: options.check }),
+        ...omitUndefined({
+          timeoutMs: options.timeoutMs,
+          memoryMb: options.memoryMb,
+          check: options.check,
+        }),
         ...(options.signal ? { signal: options.signal } : {}),
       }),
   };
@@ -85,9 +84,7 @@ const TOOLS: Readonly<Record<Language, LanguageTools>> = Object.freeze({
       return runPythonTests(files, {
         testFiles: files.map((f) => f.path).filter(python.isTestFile),
         ...(options.pythonPool ? { pool: options.pythonPool() } : {}),
-        ...(options.timeoutMs === undefined
-          ? {}
-          : { timeoutMs: options.timeoutMs }),
+        ...omitUndefined({ timeoutMs: options.timeoutMs }),
         ...(options.signal ? { signal: options.signal } : {}),
       });
     },

@@ -7,18 +7,18 @@
  *
  * @module
  */
-import {
-  Annotation,
-  type BaseCheckpointSaver,
-  END,
-  START,
-  StateGraph,
-} from "@langchain/langgraph";
-import type { Clock } from "../../runtime/clock.ts";
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import type { BaseCheckpointSaver, Clock } from "./_outside_types.ts";
 import { createWorkspace } from "./tools/workspace.ts";
 import type { TestReport } from "./tools/sandbox.ts";
 import type { AnalysisResult } from "./tools/analysis.ts";
-import { contextTexts, type VectorStore } from "../../storage/vector.ts";
+import {
+  contextForBuild,
+  contextTexts,
+  rememberBuild,
+  rememberFiles,
+  type RetrievalStore,
+} from "./retrieval.ts";
 import {
   type ChatMessage,
   correctivePrompt,
@@ -40,6 +40,7 @@ import type {
   NodeName,
   WorkflowProgress,
 } from "./types.ts";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 export type { ChatMessage, Plan } from "./prompts.ts";
 export type {
@@ -57,12 +58,15 @@ export type CodeScores = AnalysisResult;
 
 /** Why a build stopped short. */
 export interface WorkflowFailure {
+  /** The node that gave up. */
   readonly node: NodeName;
+  /** Why, in one sentence. */
   readonly message: string;
 }
 
 /** The model as the graph needs it. `llm.ts`'s client fits. */
 export interface ModelPort {
+  /** Sends `messages` to the model and resolves with its whole answer. */
   generate(
     messages: ChatMessage[],
     options?: {
@@ -76,12 +80,6 @@ export interface ModelPort {
   ): Promise<string>;
 }
 
-/** Retrieval and memory as the graph needs it: a part of `storage/vector.ts`'s store. */
-export type VectorPort = Pick<
-  VectorStore,
-  "contextForBuild" | "rememberFiles" | "rememberBuild"
->;
-
 /**
  * Everything the graph talks to, injected in one object.
  *
@@ -91,8 +89,10 @@ export type VectorPort = Pick<
  * ```
  */
 export interface WorkflowDeps {
+  /** The chat model the graph calls. */
   readonly model: ModelPort;
-  readonly vector: VectorPort;
+  /** Retrieval and memory of earlier builds. */
+  readonly vector: RetrievalStore;
   /** Runs the tests found in `dir` in the sandbox. */
   runTests(
     dir: string,
@@ -113,11 +113,13 @@ export interface WorkflowDeps {
   ): string | Promise<string>;
   /** Where build workspaces live: one directory per build under it. */
   readonly workspaceRoot: string;
+  /** Where LangGraph keeps each build's checkpoints. */
   readonly checkpointer: BaseCheckpointSaver;
   /** Receives progress; must not throw. */
   onProgress(buildId: string, event: WorkflowProgress): void | Promise<void>;
   /** True once the build was cancelled; nodes stop at the next check. */
   isCancelled(buildId: string): boolean | Promise<boolean>;
+  /** Time for progress throttling and durations. */
   readonly clock: Clock;
   /** Generate -> test rounds after the first (default 3). */
   readonly testRetries?: number;
@@ -132,9 +134,13 @@ type RunSignal = AbortSignal | undefined;
 
 /** The input of a build's graph run. */
 export interface WorkflowInput {
+  /** The build the run is for; also the checkpoint thread. */
   readonly buildId: string;
+  /** The user who asked for the build. */
   readonly userId: string;
+  /** What to build, in the user's words. */
   readonly requirements: string;
+  /** Language to generate (`typescript`, `python`). */
   readonly language: string;
   /** The chat model of this build; default: the configured one. */
   readonly model?: string;
@@ -143,8 +149,7 @@ export interface WorkflowInput {
 const replace = <T>(fallback: () => T) =>
   Annotation<T>({ reducer: (_old: T, next: T) => next, default: fallback });
 
-/** The graph's state channels. */
-export const WorkflowState = Annotation.Root({
+const workflowState = Annotation.Root({
   buildId: replace<string>(() => ""),
   userId: replace<string>(() => ""),
   requirements: replace<string>(() => ""),
@@ -162,13 +167,24 @@ export const WorkflowState = Annotation.Root({
   error: replace<WorkflowFailure | null>(() => null),
 });
 
+/**
+ * The type of {@link WorkflowState}: LangGraph's annotation of its channels.
+ * @internal
+ */
+type WorkflowStateAnnotation = typeof workflowState;
+
+/** The graph's state channels. */
+export const WorkflowState: WorkflowStateAnnotation = workflowState;
+
 /** The state of a build's graph. */
 export type WorkflowStateValue = typeof WorkflowState.State;
 type Update = typeof WorkflowState.Update;
 
 /** The graph was stopped because the build was cancelled. */
 export class BuildCancelledError extends Error {
+  /** The error's class name. */
   override name = "BuildCancelledError";
+  /** Names the cancelled build. */
   constructor(readonly buildId: string) {
     super(`build ${buildId} was cancelled`);
   }
@@ -176,7 +192,9 @@ export class BuildCancelledError extends Error {
 
 /** No sandbox can test code in this language, so the build is refused up front. */
 export class UnsupportedLanguageError extends Error {
+  /** The error's class name. */
   override name = "UnsupportedLanguageError";
+  /** Names the language no sandbox can test. */
   constructor(readonly language: string) {
     super(
       `cannot build ${language} code: generated tests can only run for ${
@@ -188,7 +206,9 @@ export class UnsupportedLanguageError extends Error {
 
 /** The model's answer could not be used, even after a corrective retry. */
 export class MalformedOutputError extends Error {
+  /** The error's class name. */
   override name = "MalformedOutputError";
+  /** Names the node and what was wrong with the model's answer. */
   constructor(readonly node: NodeName, readonly problem: string) {
     super(`the model's ${node} output was malformed twice: ${problem}`);
   }
@@ -206,7 +226,17 @@ export class MalformedOutputError extends Error {
  * const final = await graph.invoke(input, { configurable: { thread_id: id }, durability: "sync" });
  * ```
  */
-export function createWorkflowGraph(deps: WorkflowDeps) {
+export function createWorkflowGraph(deps: WorkflowDeps): CompiledWorkflowGraph {
+  return compileWorkflowGraph(deps);
+}
+
+/**
+ * The compiled graph, as LangGraph's `compile()` types it.
+ * @internal
+ */
+type CompiledWorkflowGraph = ReturnType<typeof compileWorkflowGraph>;
+
+function compileWorkflowGraph(deps: WorkflowDeps) {
   const budget = 1 + (deps.testRetries ?? 3);
   const tokenMs = deps.tokenProgressMs ?? 500;
   const cancelPollMs = deps.cancelPollMs ?? 250;
@@ -317,7 +347,7 @@ export function createWorkflowGraph(deps: WorkflowDeps) {
     let context: readonly string[] = [];
     try {
       context = contextTexts(
-        await deps.vector.contextForBuild({
+        await contextForBuild(deps.vector, {
           userId: state.userId,
           requirements: state.requirements,
           language: state.language,
@@ -436,7 +466,7 @@ export function createWorkflowGraph(deps: WorkflowDeps) {
       status: result.status,
       passed: result.passed,
       failed: result.failed,
-      ...(reason === undefined ? {} : { reason }),
+      ...omitUndefined({ reason }),
     });
     return { testReport: result };
   });
@@ -545,7 +575,7 @@ export function createWorkflowGraph(deps: WorkflowDeps) {
  * code is never offered as context. Idempotent (ids derive from the build).
  */
 export async function rememberResult(
-  vector: VectorPort,
+  vector: RetrievalStore,
   final: WorkflowStateValue,
 ): Promise<void> {
   if (final.outcome !== "succeeded") return;
@@ -555,8 +585,8 @@ export async function rememberResult(
     language: final.language,
   };
   await Promise.all([
-    vector.rememberFiles(build, final.files),
-    vector.rememberBuild({
+    rememberFiles(vector, build, final.files),
+    rememberBuild(vector, {
       ...build,
       text: `${final.requirements}\n\nFiles: ${
         final.files.map((f) => f.path).join(", ")
@@ -569,7 +599,14 @@ export async function rememberResult(
 export type WorkflowGraph = ReturnType<typeof createWorkflowGraph>;
 
 /** The run configuration of one build: its thread and synchronous checkpoints. */
-export function runConfig(buildId: string) {
+export function runConfig(buildId: string): {
+  /** LangGraph's thread: one per build, named by its id. */
+  configurable: { thread_id: string };
+  /** Checkpoints are written before the next step starts. */
+  durability: "sync";
+  /** Most steps one run may take. */
+  recursionLimit: number;
+} {
   return {
     configurable: { thread_id: buildId },
     durability: "sync" as const,

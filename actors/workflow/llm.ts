@@ -10,19 +10,27 @@
  */
 import { Ollama } from "ollama";
 import { exponentialDelay, retry } from "../../runtime/retry.ts";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 /** One chat message. */
 export interface ChatMessage {
+  /** Who says it: the instructions, the user, or the model. */
   role: "system" | "user" | "assistant";
+  /** The message's text. */
   content: string;
 }
 
 /** What one model call cost, for metrics (`recordLlmRequest`). */
 export interface LlmObservation {
+  /** The model called. */
   model: string;
+  /** What was asked of it. */
   operation: "chat" | "embed" | "health";
+  /** Wall-clock time of the call, in seconds. */
   durationSeconds: number;
+  /** Tokens of the prompt, when the server reports them. */
   promptTokens?: number;
+  /** Tokens generated, when the server reports them. */
   completionTokens?: number;
   /** `ok`, or the error class name. */
   outcome: string;
@@ -77,7 +85,9 @@ export interface GenerateOptions {
 
 /** The outcome of a health check; never throws. */
 export interface ModelHealth {
+  /** True when the server answers and every configured model is installed. */
   ok: boolean;
+  /** The server checked (OLLAMA_HOST). */
   host: string;
   /** Models installed on the server. */
   models: string[];
@@ -89,9 +99,13 @@ export interface ModelHealth {
 
 /** A configured Ollama client. */
 export interface ModelClient {
+  /** The Ollama server's URL (OLLAMA_HOST). */
   readonly host: string;
+  /** The chat model used when a call names none (OLLAMA_MODEL). */
   readonly model: string;
+  /** The embedding model (OLLAMA_EMBED_MODEL). */
   readonly embedModel: string;
+  /** Length of the embedding vectors. */
   readonly dimensions: number;
   /**
    * Streams a chat completion; resolves with the whole text. Tokens reach
@@ -111,7 +125,11 @@ export interface ModelClient {
 
 /** Base class of the model client's errors. */
 export class ModelError extends Error {
+  /** The error's class name. */
   override name = "ModelError";
+  /**
+   * An error with `message`, optionally wrapping the client's error as `cause`.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -122,7 +140,9 @@ export class ModelError extends Error {
  * message names OLLAMA_HOST's value and how to start Ollama / pull the model.
  */
 export class ModelUnavailableError extends ModelError {
+  /** The error's class name. */
   override name = "ModelUnavailableError";
+  /** Names the server, the model, what is wrong, and how to fix it. */
   constructor(
     readonly host: string,
     readonly model: string,
@@ -145,7 +165,9 @@ export class ModelUnavailableError extends ModelError {
 
 /** A call took longer than its timeout and was aborted. */
 export class ModelTimeoutError extends ModelError {
+  /** The error's class name. */
   override name = "ModelTimeoutError";
+  /** Names the server, the model and the timeout that ran out. */
   constructor(
     readonly host: string,
     readonly model: string,
@@ -493,10 +515,10 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
           model: callModel,
           messages,
           stream: true,
-          ...(opts.format === undefined ? {} : { format: opts.format }),
-          ...(options.keepAlive === undefined
-            ? {}
-            : { keep_alive: options.keepAlive }),
+          ...omitUndefined({
+            format: opts.format,
+            keep_alive: options.keepAlive,
+          }),
           ...(options.modelOptions ? { options: options.modelOptions } : {}),
         });
         let text = "";

@@ -16,36 +16,63 @@
  *
  * @module
  */
-import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { type Clock, realClock } from "../../runtime/clock.ts";
+import { realClock } from "../../runtime/clock.ts";
+import type { BaseCheckpointSaver, Clock } from "./_outside_types.ts";
 import {
   type ModelPort,
   UnsupportedLanguageError,
-  type VectorPort,
   type WorkflowDeps,
 } from "./graph.ts";
+import type { RetrievalStore } from "./retrieval.ts";
 import { analyzeCode } from "./tools/analysis.ts";
 import { generateDocs } from "./tools/docs.ts";
 import { toolsFor } from "../languages/tools.ts";
 import type { LazyPythonPool } from "./tools/python_sandbox/lazy.ts";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 export * from "./graph.ts";
 export * from "./prompts.ts";
-export { createCheckpointer, kyselyPool } from "./checkpointer.ts";
+export { NODE_NAMES } from "./types.ts";
+export {
+  type BuildContext,
+  contextForBuild,
+  contextTexts,
+  rememberBuild,
+  rememberFiles,
+  type RetrievalBuild,
+  type RetrievalStore,
+} from "./retrieval.ts";
+export {
+  createCheckpointer,
+  kyselyPool,
+  type PoolLike,
+} from "./checkpointer.ts";
 export { LazyPythonPool } from "./tools/python_sandbox/lazy.ts";
+export type { PythonSandboxPool } from "./tools/python_sandbox/mod.ts";
+export type {
+  RefusedModule,
+  TestFailure,
+  TestStatus,
+} from "./tools/sandbox.ts";
 export {
   createModelClient,
+  type GenerateOptions,
+  type LlmObservation,
   type ModelClient,
   type ModelClientOptions,
   ModelError,
+  type ModelHealth,
   ModelTimeoutError,
   ModelUnavailableError,
 } from "./llm.ts";
 
 /** Options of {@linkcode createWorkflowDeps}. */
 export interface WorkflowDepsOptions {
+  /** The chat model the graph calls. */
   readonly model: ModelPort;
-  readonly vector: VectorPort;
+  /** Retrieval and memory of earlier builds. */
+  readonly vector: RetrievalStore;
+  /** Where LangGraph keeps each build's checkpoints. */
   readonly checkpointer: BaseCheckpointSaver;
   /** One directory per build is made under it. */
   readonly workspaceRoot: string;
@@ -65,8 +92,14 @@ export interface WorkflowDepsOptions {
   readonly pythonPool?: LazyPythonPool;
   /** BUILD_TEST_RETRIES (default 3). */
   readonly testRetries?: number;
+  /** Time for progress throttling. Default: the wall clock. */
   readonly clock?: Clock;
+  /** At most one token progress event per this many ms (default 500). */
   readonly tokenProgressMs?: number;
+  /**
+   * How often a streaming model call checks for cancellation, in ms (default
+   * 250).
+   */
   readonly cancelPollMs?: number;
 }
 
@@ -89,15 +122,11 @@ export function createWorkflowDeps(
     checkpointer: options.checkpointer,
     workspaceRoot: options.workspaceRoot,
     clock: options.clock ?? realClock,
-    ...(options.testRetries === undefined
-      ? {}
-      : { testRetries: options.testRetries }),
-    ...(options.tokenProgressMs === undefined
-      ? {}
-      : { tokenProgressMs: options.tokenProgressMs }),
-    ...(options.cancelPollMs === undefined
-      ? {}
-      : { cancelPollMs: options.cancelPollMs }),
+    ...omitUndefined({
+      testRetries: options.testRetries,
+      tokenProgressMs: options.tokenProgressMs,
+      cancelPollMs: options.cancelPollMs,
+    }),
     canTest: (language) => toolsFor(language) !== undefined,
     // The timeout applies to the run itself, not to the wait for a slot.
     runTests: (dir, language, signal) =>
@@ -110,13 +139,11 @@ export function createWorkflowDeps(
         return tools.runTests(dir, {
           ...(signal ? { signal } : {}),
           ...(python ? { pythonPool: () => python.get() } : {}),
-          ...(sandbox.timeoutMs === undefined
-            ? {}
-            : { timeoutMs: sandbox.timeoutMs }),
-          ...(sandbox.memoryMb === undefined
-            ? {}
-            : { memoryMb: sandbox.memoryMb }),
-          ...(sandbox.check === undefined ? {} : { check: sandbox.check }),
+          ...omitUndefined({
+            timeoutMs: sandbox.timeoutMs,
+            memoryMb: sandbox.memoryMb,
+            check: sandbox.check,
+          }),
         });
       }),
     analyzeCode: (files, language) => analyzeCode(files, { language }),

@@ -34,12 +34,19 @@ export type { AnswerProblem, Parsed } from "./answers/parsed.ts";
 
 /** The facts about a build the prompts use. */
 export interface PromptInput {
+  /** What to build, in the user's words. */
   readonly requirements: string;
+  /** Language to generate. */
   readonly language: string;
+  /** What `analyze` found; null before it ran. */
   readonly analysis: Analysis | null;
+  /** The plan; null before planning. */
   readonly buildPlan: Plan | null;
+  /** Files generated so far. */
   readonly files: readonly GeneratedFile[];
+  /** The last test run's report; null before the first run. */
   readonly testReport: TestReport | null;
+  /** Generate -> test rounds made so far. */
   readonly attempts: number;
 }
 

@@ -65,7 +65,8 @@ export type {
   WizardState,
 } from "../../actors/chat.ts";
 export type { BuildStatus, UserRole } from "../../storage/schema.ts";
-export type { InlineKeyboardMarkup } from "grammy/types";
+/** The values {@linkcode UserRole} and {@linkcode BuildStatus} are drawn from. */
+export { BUILD_STATUSES, USER_ROLES } from "../../storage/schema.ts";
 
 /** Options of {@linkcode createChatHandlers}. */
 export interface CommandOptions {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "../_npm_types.ts";
 import type { AppEnv, Principal, Role } from "../context.ts";
 import { ApiError } from "../errors.ts";
 

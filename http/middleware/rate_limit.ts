@@ -10,14 +10,17 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
-import { type Clock, realClock } from "../../runtime/clock.ts";
+import type { MiddlewareHandler } from "../_npm_types.ts";
+import { realClock } from "../../runtime/clock.ts";
+import type { Clock } from "../_room_types.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 
 /** What a limiter decided about one request. */
 export interface RateDecision {
+  /** Whether the request may go ahead. */
   readonly allowed: boolean;
+  /** The bucket's capacity, for the `RateLimit-Limit` header. */
   readonly limit: number;
   /** Whole tokens left after this request. */
   readonly remaining: number;
@@ -27,6 +30,10 @@ export interface RateDecision {
 
 /** Something that decides whether a key may make one more request. */
 export interface RateLimiter {
+  /**
+   * Spends one token of `key`'s bucket, if there is one, and says what
+   * happened.
+   */
   take(key: string): RateDecision;
 }
 
@@ -36,6 +43,7 @@ export interface TokenBucketOptions {
   capacity: number;
   /** Tokens added per second. */
   refillPerSecond: number;
+  /** Where time comes from. Default: the wall clock. */
   clock?: Pick<Clock, "now">;
   /** Buckets kept before full ones are swept out. Default 10,000. */
   maxKeys?: number;

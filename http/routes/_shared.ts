@@ -11,22 +11,23 @@ import {
   ModelError,
   ModelUnavailableError,
 } from "../../actors/workflow/llm.ts";
-import type { ModelCatalog } from "../../actors/workflow/model_catalog.ts";
-import type { Message } from "../../runtime/actor.ts";
-import { type Clock, realClock } from "../../runtime/clock.ts";
-import type { AuthChange } from "../../storage/api_key_cache.ts";
+import { realClock } from "../../runtime/clock.ts";
 import type { AuditContext } from "../../storage/audit.ts";
-import {
-  type BuildOverviewReader,
-  buildOverviewReader,
-} from "../../storage/build_overviews.ts";
-import type { Db } from "../../storage/schema.ts";
+import { buildOverviewReader } from "../../storage/build_overviews.ts";
 import {
   EmbeddingMismatchError,
-  type VectorStore,
   VectorStoreError,
   VectorStoreUnavailableError,
 } from "../../storage/vector.ts";
+import type {
+  AuthChange,
+  BuildOverviewReader,
+  Clock,
+  Db,
+  Message,
+  ModelCatalog,
+  VectorStore,
+} from "../_room_types.ts";
 import type { BuildEventSubscriptions } from "../build_event_hub.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
@@ -35,6 +36,7 @@ import { ErrorSchema } from "../schemas.ts";
 
 /** The part of an actor reference the routes use. */
 export interface AskRef {
+  /** Sends `message` and waits for the actor's reply; rejects on timeout. */
   ask<T = unknown>(
     message: Message,
     options?: { timeoutMs?: number },
@@ -43,12 +45,15 @@ export interface AskRef {
 
 /** Where actor references come from; an `ActorSystem` satisfies it. */
 export interface ActorRefs {
+  /** A reference to the actor `kind`/`id`. */
   ref(kind: string, id: string): AskRef;
 }
 
 /** Dependencies of the domain routes (see `domainRoutes`). */
 export interface DomainDeps {
+  /** The database, for reads and for repositories that write audit rows. */
   readonly db: Db;
+  /** Where the routes get actor references from. */
   readonly actors: ActorRefs;
   /** Chroma-backed store for search and documents; without it those routes answer 503. */
   readonly vector?: VectorStore | undefined;
@@ -84,18 +89,31 @@ export interface DomainDeps {
 
 /** {@link DomainDeps} with defaults applied. */
 export interface ResolvedDeps {
+  /** The database. */
   readonly db: Db;
+  /** Where the routes get actor references from. */
   readonly actors: ActorRefs;
+  /** The vector store; undefined: search and document routes answer 503. */
   readonly vector: VectorStore | undefined;
+  /** In-process wake-ups for event streams; undefined: streams only poll. */
   readonly events: BuildEventSubscriptions | undefined;
+  /** The installed models; undefined: a build naming a model is a 503. */
   readonly models: ModelCatalog | undefined;
+  /** Time for expiries, audit rows and stream timers. */
   readonly clock: Clock;
+  /** Lifetime of a Telegram link code, in ms. */
   readonly linkCodeTtlMs: number;
+  /** Idle time before an event stream sends a heartbeat, in ms. */
   readonly sseHeartbeatMs: number;
+  /** How often an event stream polls the database, in ms. */
   readonly ssePollMs: number;
+  /** Timeout of asks to the session and build actors, in ms. */
   readonly askTimeoutMs: number;
+  /** Daily build quota of users created without one. */
   readonly defaultDailyQuota: number;
+  /** Most active API keys per user. */
   readonly maxApiKeysPerUser: number;
+  /** Told after a route changed a key or user (a no-op by default). */
   readonly onAuthChange: (change: AuthChange) => void;
   /** Build status reads, batched under load. */
   readonly readBuildOverview: BuildOverviewReader;

@@ -45,6 +45,7 @@ import {
   type ResolvedDeps,
   text,
 } from "./_shared.ts";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 const RoleSchema = z.enum(USER_ROLES);
 const QuotaSchema = z.number().int().min(0).max(100_000).openapi({
@@ -435,12 +436,12 @@ export function adminRoutes(app: ApiApp, deps: ResolvedDeps): void {
       );
     }
     const user = await updateUser(db, id, {
-      ...(patch.name === undefined ? {} : { name: patch.name }),
-      ...(patch.role === undefined ? {} : { role: patch.role }),
-      ...(patch.dailyBuildQuota === undefined
-        ? {}
-        : { dailyBuildQuota: patch.dailyBuildQuota }),
-      ...(patch.disabled === undefined ? {} : { disabled: patch.disabled }),
+      ...omitUndefined({
+        name: patch.name,
+        role: patch.role,
+        dailyBuildQuota: patch.dailyBuildQuota,
+        disabled: patch.disabled,
+      }),
     }, auditOf(c, clock));
     onAuthChange(`user:${user.id}`);
     return c.json(userJson(user), 200);

@@ -6,7 +6,7 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { ActorTracking } from "../../actors/metrics.ts";
+import type { ClusterView } from "../../actors/metrics.ts";
 import { writeAudit } from "../../storage/audit.ts";
 import {
   countDeadLetters,
@@ -23,23 +23,89 @@ import { authErrorResponses, badRequestResponse } from "../schemas.ts";
 import { type Clock, realClock } from "../../runtime/clock.ts";
 import { auditOf, errorResponse } from "./_shared.ts";
 
-/** One node's figures, from the runtime's own events. */
+const KindFiguresSchema = z.object({
+  kind: z.string().openapi({ example: "build" }),
+  activations: z.number().int().min(0).openapi({ example: 3 }),
+  mailboxDepth: z.number().int().min(0).openapi({ example: 1 }),
+  deadLetters: z.number().int().min(0).openapi({
+    description: "Messages dead-lettered since the node started",
+    example: 0,
+  }),
+}).openapi("ClusterKindFigures");
+
+/** One node's figures, from the runtime's own events, as it last published them. */
 export const ClusterNodeSchema = z.object({
-  nodeId: z.string(),
+  nodeId: z.string().openapi({ example: "node-a1" }),
   self: z.boolean().openapi({ description: "The node that answered" }),
-  activations: z.number().int(),
-  kinds: z.array(z.object({
-    kind: z.string(),
-    activations: z.number().int(),
-    mailboxDepth: z.number().int(),
-  })),
+  state: z.enum(["up", "down"]).openapi({
+    description:
+      "up while the node publishes its figures; down once it missed three periods (it is dropped after ten minutes)",
+  }),
+  startedAt: z.iso.datetime().openapi({ example: "2026-12-05T08:00:00.000Z" }),
+  lastSeen: z.iso.datetime().openapi({ example: "2026-12-05T09:12:30.000Z" }),
+  activations: z.number().int().min(0).openapi({ example: 5 }),
+  buildsInProgress: z.number().int().min(0).openapi({
+    description: "Agent-graph runs under way on the node",
+    example: 1,
+  }),
+  kinds: z.array(KindFiguresSchema),
 }).openapi("ClusterNode");
 
-/** What the cluster view shows. */
-export type ClusterNode = z.infer<typeof ClusterNodeSchema>;
+/** The cluster view: every node in the shared table and the totals over the nodes that are up. */
+export const ClusterSchema = z.object({
+  nodes: z.array(ClusterNodeSchema),
+  totals: z.object({
+    nodesUp: z.number().int().min(0).openapi({ example: 2 }),
+    nodesDown: z.number().int().min(0).openapi({ example: 0 }),
+    activations: z.number().int().min(0).openapi({ example: 9 }),
+    buildsInProgress: z.number().int().min(0).openapi({ example: 2 }),
+    kinds: z.array(KindFiguresSchema),
+  }),
+}).openapi("Cluster", {
+  example: {
+    nodes: [{
+      nodeId: "node-a1",
+      self: true,
+      state: "up",
+      startedAt: "2026-12-05T08:00:00.000Z",
+      lastSeen: "2026-12-05T09:12:30.000Z",
+      activations: 2,
+      buildsInProgress: 1,
+      kinds: [
+        { kind: "build", activations: 1, mailboxDepth: 0, deadLetters: 0 },
+        { kind: "workflow", activations: 1, mailboxDepth: 0, deadLetters: 0 },
+      ],
+    }, {
+      nodeId: "node-b2",
+      self: false,
+      state: "down",
+      startedAt: "2026-12-05T07:58:00.000Z",
+      lastSeen: "2026-12-05T09:01:10.000Z",
+      activations: 1,
+      buildsInProgress: 0,
+      kinds: [
+        { kind: "session", activations: 1, mailboxDepth: 0, deadLetters: 1 },
+      ],
+    }],
+    totals: {
+      nodesUp: 1,
+      nodesDown: 1,
+      activations: 2,
+      buildsInProgress: 1,
+      kinds: [
+        { kind: "build", activations: 1, mailboxDepth: 0, deadLetters: 0 },
+        { kind: "workflow", activations: 1, mailboxDepth: 0, deadLetters: 0 },
+      ],
+    },
+  },
+});
+
+/** What the cluster view shows (the metrics actor's {@linkcode ClusterView}). */
+export type ClusterResponse = z.infer<typeof ClusterSchema>;
 
 /** Options of {@linkcode adminOpsRoutes}. */
 export interface AdminOpsOptions {
+  /** The database (dead letters, audit). */
   readonly db: Db;
   /** Sends a dead letter's message to its actor again (`system.ref(kind, id).tell`). */
   readonly redeliver: (
@@ -47,10 +113,9 @@ export interface AdminOpsOptions {
     id: string,
     message: unknown,
   ) => Promise<void>;
-  /** The nodes and their figures (this node's from its metrics; more when a cluster shares them). */
-  readonly cluster: () =>
-    | Promise<readonly ClusterNode[]>
-    | readonly ClusterNode[];
+  /** The cluster view: the metrics actor's answer to `{ type: "cluster" }`. */
+  readonly cluster: () => Promise<ClusterView>;
+  /** Time for the audit entries (default: the wall clock). */
   readonly clock?: Clock;
 }
 
@@ -173,9 +238,7 @@ const clusterRoute = createRoute({
       description: "The nodes",
       content: {
         "application/json": {
-          schema: z.object({ nodes: z.array(ClusterNodeSchema) }).openapi(
-            "Cluster",
-          ),
+          schema: ClusterSchema,
         },
       },
     },
@@ -210,7 +273,7 @@ const noLetter = (id: number) =>
  * import { adminOpsRoutes } from "./admin_ops.ts";
  * createApp({
  *   authenticate,
- *   routes: [...domainRoutes(deps), adminOpsRoutes({ db, redeliver, cluster })],
+ *   routes: [...domainRoutes(deps), adminOpsRoutes({ db, redeliver, cluster: () => metricsRef.ask({ type: "cluster" }) })],
  * });
  * ```
  */
@@ -279,35 +342,8 @@ export function adminOpsRoutes(options: AdminOpsOptions): RouteModule {
     });
 
     app.openapi(clusterRoute, async (c) => {
-      return c.json({ nodes: [...await options.cluster()] }, 200);
+      const view = await options.cluster();
+      return c.json({ nodes: [...view.nodes], totals: view.totals }, 200);
     });
-  };
-}
-
-/**
- * This node in the cluster view, from the figures the runtime reports to the
- * metrics actor (activations and mailbox depth per kind).
- *
- * @example
- * ```ts ignore
- * import { localClusterNode } from "./admin_ops.ts";
- * adminOpsRoutes({ db, redeliver, cluster: () => [localClusterNode(system.nodeId, system, metrics.tracking)] });
- * ```
- */
-export function localClusterNode(
-  nodeId: string,
-  system: { readonly activations: number },
-  tracking: ActorTracking,
-): ClusterNode {
-  const kinds = new Set([...tracking.active.keys(), ...tracking.depths.keys()]);
-  return {
-    nodeId,
-    self: true,
-    activations: system.activations,
-    kinds: [...kinds].sort().map((kind) => ({
-      kind,
-      activations: tracking.active.get(kind)?.size ?? 0,
-      mailboxDepth: tracking.depths.get(kind)?.total ?? 0,
-    })),
   };
 }

@@ -6,12 +6,12 @@
  * @module
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import {
-  type AnalysisResult,
-  analyzeCode,
-  type AnalyzeOptions,
-  type SourceFile,
-} from "../../actors/workflow/tools/analysis.ts";
+import { analyzeCode } from "../../actors/workflow/tools/analysis.ts";
+import type {
+  AnalysisResult,
+  AnalyzeOptions,
+  SourceFile,
+} from "../_room_types.ts";
 import { ANALYZED_LANGUAGES } from "../../actors/workflow/tools/analysis/mod.ts";
 import type { ApiApp } from "../context.ts";
 import { ApiError } from "../errors.ts";

@@ -13,12 +13,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { upgradeWebSocket } from "hono/deno";
 import type { WSContext } from "hono/ws";
-import {
-  type BuildEvent,
-  listBuildEvents,
-} from "../../storage/build_events.ts";
+import { listBuildEvents } from "../../storage/build_events.ts";
 import { getBuildProgress, isTerminalStatus } from "../../storage/builds.ts";
-import type { BuildStatus } from "../../storage/schema.ts";
+import type { BuildEvent, BuildStatus } from "../_room_types.ts";
 import type { ApiApp } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { principalOf } from "../middleware/auth.ts";
@@ -33,7 +30,9 @@ export type StreamItem =
 
 /** Options of {@linkcode followBuild}. */
 export interface FollowOptions {
+  /** The user following, who must own the build. */
   readonly userId: string;
+  /** The build to follow. */
   readonly buildId: string;
   /** Replay events with a greater sequence number (0: all). */
   readonly afterSeq: number;

@@ -48,6 +48,7 @@ import {
   type ResolvedDeps,
   text,
 } from "./_shared.ts";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 const StatusSchema = z.enum(BUILD_STATUSES).openapi({ example: "generating" });
 
@@ -561,7 +562,7 @@ export function buildRoutes(app: ApiApp, deps: ResolvedDeps): void {
       project: body.project,
       language: body.language,
       requirements: body.requirements,
-      ...(body.model === undefined ? {} : { model: body.model }),
+      ...omitUndefined({ model: body.model }),
       source: "api",
       ip: clientIp(c),
     };

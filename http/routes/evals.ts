@@ -22,6 +22,7 @@ import {
 } from "../../storage/evals.ts";
 import type { Db } from "../../storage/schema.ts";
 import { errorResponse, IdParamSchema, notFound } from "./_shared.ts";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 /** Runs an eval: the platform passes one that calls `runEval` with its configuration. */
 export type EvalStarter = (
@@ -152,7 +153,7 @@ export function evalRoutes(deps: EvalRouteDeps): RouteModule {
       }
       const settings: EvalSettings = {
         models: body.models ?? [deps.defaultModel],
-        ...(body.tasks === undefined ? {} : { tasks: body.tasks }),
+        ...omitUndefined({ tasks: body.tasks }),
         attempts: body.attempts ?? deps.defaultAttempts,
         concurrency: body.concurrency,
       };

@@ -31,7 +31,26 @@ import { telegramRoutes } from "./telegram.ts";
 
 export type { ActorRefs, AskRef, DomainDeps } from "./_shared.ts";
 export { mapVectorError } from "./_shared.ts";
-export { followBuild, type StreamItem } from "./build_events.ts";
+export {
+  followBuild,
+  type FollowOptions,
+  type StreamItem,
+} from "./build_events.ts";
+export type { ResolvedDeps } from "./_shared.ts";
+// Types of the HTTP room that the signatures above use.
+export type { RouteModule } from "../app.ts";
+export type { ApiError } from "../errors.ts";
+export type {
+  ApiApp,
+  AppEnv,
+  AppVariables,
+  Principal,
+  Role,
+} from "../context.ts";
+export type {
+  BuildEventListener,
+  BuildEventSubscriptions,
+} from "../build_event_hub.ts";
 
 /**
  * The route modules of the domain API, sharing one set of dependencies.

@@ -20,6 +20,7 @@ import {
   text,
   withVector,
 } from "./_shared.ts";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 const CollectionSchema = z.enum(COLLECTIONS).openapi({
   example: "documentation",
@@ -165,9 +166,11 @@ export function searchRoutes(app: ApiApp, deps: ResolvedDeps): void {
     const where: VectorFilter = {
       // Own entries and global ones; never another user's.
       visibleTo: userId,
-      ...(input.language === undefined ? {} : { language: input.language }),
-      ...(input.type === undefined ? {} : { type: input.type }),
-      ...(input.buildId === undefined ? {} : { buildId: input.buildId }),
+      ...omitUndefined({
+        language: input.language,
+        type: input.type,
+        buildId: input.buildId,
+      }),
     };
     return withVector(deps.vector, async (store) => {
       const hits = await store.search(collections, input.query, {

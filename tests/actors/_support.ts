@@ -37,6 +37,7 @@ import { createUser } from "../../storage/users.ts";
 import { openVectorStore, type VectorStore } from "../../storage/vector.ts";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { LazyPythonPool } from "../../actors/workflow/tools/python_sandbox/lazy.ts";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 /** Model names the fake Ollama knows by default. */
 export const MODEL = "qwen2.5-coder:7b";
@@ -116,13 +117,9 @@ export async function openWorkflowHarness(
       sandbox: {
         timeoutMs: 30_000,
         memoryMb: 128,
-        ...(options.sandboxCheck === undefined
-          ? {}
-          : { check: options.sandboxCheck }),
+        ...omitUndefined({ check: options.sandboxCheck }),
       },
-      ...(options.testRetries === undefined
-        ? {}
-        : { testRetries: options.testRetries }),
+      ...omitUndefined({ testRetries: options.testRetries }),
       tokenProgressMs: 200,
       ...(options.pythonPool ? { pythonPool: options.pythonPool } : {}),
     }),

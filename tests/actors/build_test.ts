@@ -6,7 +6,7 @@ import {
   type CancelReply,
 } from "../../actors/build.ts";
 import { canTransition, isFinal, pathTo } from "../../actors/build_status.ts";
-import type { MetricsMessage } from "../../actors/metrics.ts";
+import type { MetricsObservation } from "../../actors/metrics.ts";
 import { workflowBehavior } from "../../actors/workflow.ts";
 import { ActorSystem } from "../../runtime/system.ts";
 import {
@@ -76,7 +76,7 @@ Deno.test("build actor", async (t) => {
   await using h = await openWorkflowHarness({ ollamaUrl: ollama.url });
   const db = tdb.db;
   const notified: BuildEvent[] = [];
-  const metrics: MetricsMessage[] = [];
+  const metrics: MetricsObservation[] = [];
   let checkpointer = new MemorySaver();
   const { onProgress: _p, isCancelled: _c, ...graph } = h.deps;
   const system = new ActorSystem({

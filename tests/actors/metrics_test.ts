@@ -1,10 +1,14 @@
 import { assert } from "../deps.ts";
 import {
+  applyClusterView,
+  clusterView,
   createMetrics,
   type Metrics,
   METRICS_KIND,
   metricsActor,
   type MetricsMessage,
+  type MetricsObservation,
+  nodeFigures,
   record,
   recordApiKeyCache,
   recordLlmRequest,
@@ -138,7 +142,7 @@ Deno.test("actor and build ids never become label values", async () => {
     durationMs: 3,
   });
   recordRuntimeEvent(m, { type: "mailbox_depth", kind: "build", id, depth: 2 });
-  await record(m, {
+  record(m, {
     type: "build_finished",
     status: "succeeded",
     durationSeconds: 90,
@@ -147,14 +151,14 @@ Deno.test("actor and build ids never become label values", async () => {
   assert.ok(!text.includes(id), "an id leaked into the exposition");
 });
 
-Deno.test("the behaviour records each message type and replies to scrape", async () => {
+Deno.test("record() counts each observation; the actor replies to scrape", async () => {
   const m = createMetrics({ defaultMetrics: false });
   const behavior = metricsActor(m);
   assert.equal(behavior.kind, "metrics");
   assert.equal(behavior.durable, false);
   const replies: unknown[] = [];
   const ctx = minimalContext(replies);
-  const messages: MetricsMessage[] = [
+  const messages: MetricsObservation[] = [
     {
       type: "runtime",
       event: { type: "activated", kind: "chat", id: "42" },
@@ -185,13 +189,10 @@ Deno.test("the behaviour records each message type and replies to scrape", async
     },
     { type: "sandbox_run", status: "passed" },
   ];
+  for (const message of messages) record(m, message);
   let state = behavior.initialState("node-1");
-  for (const message of messages) {
-    state = await behavior.receive(ctx, state, message);
-  }
-  assert.equal(replies.length, 0, "only scrape replies");
   state = await behavior.receive(ctx, state, { type: "scrape" });
-  assert.equal(state.received, messages.length + 1);
+  assert.equal(state.received, 1);
   const scrape = replies[0] as Scrape;
   assert.match(scrape.contentType, /^text\/plain/);
   const expected = [
@@ -224,7 +225,7 @@ Deno.test("the API key cache gauge follows the change feed", async () => {
 Deno.test("two metrics objects never share series (no global registry)", async () => {
   const a = createMetrics({ defaultMetrics: false });
   const b = createMetrics({ defaultMetrics: false });
-  await record(a, { type: "sandbox_run", status: "timeout" });
+  record(a, { type: "sandbox_run", status: "timeout" });
   assert.equal(await valueOf(a.sandboxRuns, { status: "timeout" }), 1);
   // b's series exists from the start (at 0) and stays there.
   assert.equal(await valueOf(b.sandboxRuns, { status: "timeout" }), 0);
@@ -243,10 +244,7 @@ Deno.test({
   ignore: !promtool,
   async fn() {
     const m = createMetrics({ defaultLabels: { node: "node-1" } });
-    const behavior = metricsActor(m);
-    const ctx = minimalContext([]);
-    let state = behavior.initialState("node-1");
-    const all: MetricsMessage[] = [
+    const all: MetricsObservation[] = [
       { type: "runtime", event: { type: "activated", kind: "b", id: "1" } },
       {
         type: "runtime",
@@ -316,10 +314,30 @@ Deno.test({
       },
       { type: "sandbox_run", status: "failed" },
     ];
-    for (const message of all) {
-      state = await behavior.receive(ctx, state, message);
-    }
+    for (const message of all) record(m, message);
+    applyClusterView(
+      m,
+      clusterView(
+        [{
+          nodeId: "node-2",
+          startedAt: new Date(0),
+          lastSeen: new Date(0),
+          figures: { activations: 0, buildsInProgress: 0, kinds: [] },
+        }],
+        {
+          nodeId: "node-1",
+          startedAt: new Date(0),
+          figures: nodeFigures(m.tracking, "b"),
+        },
+        60_000,
+        { downAfterMs: 15_000, dropAfterMs: 600_000 },
+      ),
+    );
     const text = await m.registry.metrics();
+    assert.match(
+      text,
+      /^troupe_cluster_nodes\{state="down",node="node-1"\} 1$/m,
+    );
     assert.match(text, /^process_cpu_seconds_total\{node="node-1"\} /m);
     assert.doesNotMatch(text, /troupe_process_|troupe_nodejs_/);
     const result = await promtoolCheck(text);
@@ -368,7 +386,7 @@ Deno.test("through an ActorSystem: runtime events feed the registry and the acto
     await deadLetter;
 
     const node = system.ref<MetricsMessage>(METRICS_KIND, system.nodeId);
-    await node.tell({ type: "sandbox_run", status: "passed" });
+    record(metrics, { type: "sandbox_run", status: "passed" });
     const { text } = await node.ask<Scrape>({ type: "scrape" });
     const line = (name: string) =>
       new RegExp(`^${name}\\{kind="worker"\\} (\\d+)$`, "m").exec(text)?.[1];

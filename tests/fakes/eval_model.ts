@@ -8,6 +8,11 @@
  *   test of its own that only checks the names are exported. Its own tests
  *   pass, so the build succeeds; the task's hidden tests fail.
  *
+ * TypeScript and JavaScript modules get a `deno test` file, Python modules
+ * (`name.py`) a pytest-style `test_name.py`. An answer may be limited to one
+ * model (`model`), so one fake serves several models that know different
+ * tasks, as builds that each name their model ask for.
+ *
  * The plan request is answered with a plan in JSON (as Ollama's `format`
  * guarantees). Prose goes around the fences as real models write it.
  *
@@ -19,11 +24,14 @@ import type { FakeReply, LoggedRequest } from "./ollama.ts";
 export interface EvalAnswer {
   /** File name the requirements ask for, e.g. `slugify.ts`. */
   readonly module: string;
+  /** Whether it writes the solution or an empty module that passes its own test. */
   readonly mode: "solve" | "shallow";
   /** The solution (`solve`). */
   readonly source?: string;
   /** Exported names (the test it writes imports them). */
   readonly exports: readonly string[];
+  /** Only requests for this model get this answer (`body.model`); default any model. */
+  readonly model?: string;
 }
 
 const PLAN = JSON.stringify({
@@ -41,7 +49,38 @@ function lastUser(request: LoggedRequest): string {
     .join("\n");
 }
 
+function pythonCode(answer: EvalAnswer): string {
+  const base = answer.module.replace(/\.py$/, "");
+  const source = answer.mode === "solve" && answer.source !== undefined
+    ? answer.source
+    : answer.exports.map((name) =>
+      `def ${name}(*args, **kwargs):\n    return None\n`
+    )
+      .join("\n");
+  const test = [
+    `import ${base}`,
+    "",
+    ...answer.exports.map((name) =>
+      `\ndef test_${name.toLowerCase()}_is_defined():\n    assert hasattr(${base}, "${name}")\n`
+    ),
+  ].join("\n");
+  return [
+    `Here is an implementation of \`${answer.module}\`.`,
+    "",
+    `\`\`\`python file=${answer.module}`,
+    source.trimEnd(),
+    "```",
+    "",
+    "And its tests:",
+    "",
+    `\`\`\`python file=test_${base}.py`,
+    test.trimEnd(),
+    "```",
+  ].join("\n");
+}
+
 function code(answer: EvalAnswer): string {
+  if (answer.module.endsWith(".py")) return pythonCode(answer);
   const ext = answer.module.endsWith(".ts") ? "ts" : "js";
   const base = answer.module.replace(/\.(ts|js)$/, "");
   const source = answer.mode === "solve" && answer.source !== undefined
@@ -91,6 +130,7 @@ export function evalModel(
     let answer: EvalAnswer | undefined;
     let first = Infinity;
     for (const a of answers) {
+      if (a.model !== undefined && a.model !== request.model) continue;
       const at = prompt.indexOf(`\`${a.module}\``, start);
       if (at !== -1 && at < first) [answer, first] = [a, at];
     }

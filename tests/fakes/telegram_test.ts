@@ -3,7 +3,12 @@ import { assert } from "../deps.ts";
 import { FakeTelegram } from "./telegram.ts";
 
 Deno.test("the fake Bot API speaks the protocol grammY expects", async (t) => {
-  await using tg = await FakeTelegram.start();
+  // A token of its own: under --parallel another file's client may still be
+  // calling a fake that closed on the port this one got, with the default
+  // token, and would take this test's one-shot faults.
+  await using tg = await FakeTelegram.start({
+    token: `${7_000_000 + Math.floor(Math.random() * 1_000_000)}:fake-api-test`,
+  });
   const api = new Api(tg.token, { apiRoot: tg.apiRoot });
 
   await t.step("getMe answers the bot; a wrong token gets 401", async () => {
@@ -121,7 +126,7 @@ Deno.test("the fake Bot API speaks the protocol grammY expects", async (t) => {
   await t.step("faults on demand: 429 with retry_after", async () => {
     tg.failNext("sendMessage", 1, { code: 429, retryAfter: 7 });
     const error = await api.sendMessage(1, "x").catch((e) => e);
-    assert.ok(error instanceof GrammyError);
+    assert.ok(error instanceof GrammyError, String(error));
     assert.equal(error.error_code, 429);
     assert.equal(error.parameters.retry_after, 7);
     await api.sendMessage(1, "y");

@@ -140,7 +140,7 @@ function services(compose: string): Map<string, string> {
 Deno.test("compose: pinned images, a healthcheck for every service, secrets as files, a load balancer", async () => {
   const compose = await read("compose.yaml");
   const blocks = services(compose);
-  assert.ok(blocks.size >= 8, [...blocks.keys()].join());
+  assert.ok(blocks.size >= 7, [...blocks.keys()].join());
   for (const [name, block] of blocks) {
     assert.match(block, /\n {4}healthcheck:\n/, `${name} has a healthcheck`);
     const image = /\n {4}image: (\S+)/.exec(block)?.[1];
@@ -185,13 +185,12 @@ Deno.test("Dockerfile caches dependencies before the source and runs as a non-ro
   assert.match(docker, /--allow-write=\/data/);
 });
 
-Deno.test("compose runs at least two app replicas behind one database and KV", async () => {
+Deno.test("compose runs at least two app replicas behind one database, with no KV Connect service", async () => {
   const compose = await read("compose.yaml");
   assert.match(compose, /replicas: [2-9]/);
   for (
     const service of [
       "postgres:",
-      "denokv:",
       "chroma:",
       "ollama:",
       "prometheus:",
@@ -202,4 +201,7 @@ Deno.test("compose runs at least two app replicas behind one database and KV", a
       `service ${service} is defined`,
     );
   }
+  // KV Connect delivers no queue messages: a cluster shares PostgreSQL only.
+  assert.ok(!compose.includes("\n  denokv:"), "no denokv service");
+  assert.doesNotMatch(compose, /DENO_KV_URL|KV_URL:/);
 });

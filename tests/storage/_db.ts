@@ -20,6 +20,7 @@ import { migrateToLatest } from "../../storage/migrate.ts";
 import { type Db, TABLES } from "../../storage/schema.ts";
 import { createUser } from "../../storage/users.ts";
 import { createBuild } from "../../storage/builds.ts";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 /** Part of the template cache key; keep in step with deno.json. */
 const PGLITE_VERSION = "0.5.14";
@@ -260,7 +261,7 @@ export async function makeBuild(
     language: "typescript",
     requirements: "a REST API for todos",
     source: "api",
-    ...(extra.id === undefined ? {} : { id: extra.id }),
+    ...omitUndefined({ id: extra.id }),
   }, { actorUserId: userId, now: extra.now ?? T0 });
 }
 

@@ -135,11 +135,16 @@ Deno.test("migrations", async (t) => {
       const lines: string[] = [];
       const write = (l: string) => lines.push(l);
       assert.equal(await migrateCommand(db, ["status"], write), 0);
-      assert.match(lines.at(-5)!, /^applied {2}0001_initial {2}\d{4}-/);
-      assert.match(lines.at(-4)!, /^applied {2}0002_auth_changes {2}\d{4}-/);
-      assert.match(lines.at(-3)!, /^applied {2}0003_actor_transport {2}\d{4}-/);
-      assert.match(lines.at(-2)!, /^applied {2}0004_build_model {2}\d{4}-/);
-      assert.match(lines.at(-1)!, /^applied {2}0005_evals {2}\d{4}-/);
+      assert.match(lines.at(-7)!, /^applied {2}0001_initial {2}\d{4}-/);
+      assert.match(lines.at(-6)!, /^applied {2}0002_auth_changes {2}\d{4}-/);
+      assert.match(lines.at(-5)!, /^applied {2}0003_actor_transport {2}\d{4}-/);
+      assert.match(lines.at(-4)!, /^applied {2}0004_build_model {2}\d{4}-/);
+      assert.match(lines.at(-3)!, /^applied {2}0005_evals {2}\d{4}-/);
+      assert.match(
+        lines.at(-2)!,
+        /^applied {2}0006_telegram_pollers {2}\d{4}-/,
+      );
+      assert.match(lines.at(-1)!, /^applied {2}0007_cluster_nodes {2}\d{4}-/);
       assert.equal(await migrateCommand(db, ["up"], write), 0);
       assert.equal(lines.at(-1), "schema is up to date");
       assert.equal(await migrateCommand(db, ["down", "zero"], write), 2);
@@ -147,20 +152,24 @@ Deno.test("migrations", async (t) => {
       assert.equal(await migrateCommand(db, ["down", "all"], write), 0);
       assert.equal(lines.at(-1), "reverted 0001_initial");
       assert.equal(await migrateCommand(db, ["status"], write), 0);
-      assert.deepEqual(lines.slice(-5), [
+      assert.deepEqual(lines.slice(-7), [
         "pending  0001_initial",
         "pending  0002_auth_changes",
         "pending  0003_actor_transport",
         "pending  0004_build_model",
         "pending  0005_evals",
+        "pending  0006_telegram_pollers",
+        "pending  0007_cluster_nodes",
       ]);
       assert.equal(await migrateCommand(db, [], write), 0);
-      assert.deepEqual(lines.slice(-5), [
+      assert.deepEqual(lines.slice(-7), [
         "applied  0001_initial",
         "applied  0002_auth_changes",
         "applied  0003_actor_transport",
         "applied  0004_build_model",
         "applied  0005_evals",
+        "applied  0006_telegram_pollers",
+        "applied  0007_cluster_nodes",
       ]);
     },
   );

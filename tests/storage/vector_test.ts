@@ -10,7 +10,12 @@ import { createUser } from "../../storage/users.ts";
 import { recordVectorMemories } from "../../storage/vector_memories.ts";
 import type { Db } from "../../storage/schema.ts";
 import {
+  contextForBuild,
   contextTexts,
+  rememberBuild,
+  rememberFiles,
+} from "../../actors/workflow/retrieval.ts";
+import {
   type Embedder,
   EmbeddingMismatchError,
   openVectorStore,
@@ -313,7 +318,8 @@ Deno.test("vector store over an embedded Chroma", async (t) => {
         const b1 = await newBuild(db, dave);
         const b2 = await newBuild(db, dave);
         const b3 = await newBuild(db, erin);
-        await store.rememberFiles(
+        await rememberFiles(
+          store,
           { buildId: b1, userId: dave, language: "ts" },
           [
             { path: "mod.ts", content: "export const a = 1;", kind: "source" },
@@ -325,7 +331,7 @@ Deno.test("vector store over an embedded Chroma", async (t) => {
             { path: "README.md", content: "# a", kind: "doc" },
           ],
         );
-        await store.rememberBuild({
+        await rememberBuild(store, {
           buildId: b1,
           userId: dave,
           language: "typescript",
@@ -420,26 +426,26 @@ Deno.test("vector store over an embedded Chroma", async (t) => {
             metadata: { language: "typescript" },
           },
         ]);
-        await store.rememberBuild({
+        await rememberBuild(store, {
           buildId: old,
           userId: frank,
           language: "typescript",
           text: "A CSV parser returning rows of fields",
         });
-        await store.rememberBuild({
+        await rememberBuild(store, {
           buildId: current,
           userId: frank,
           language: "typescript",
           text: "A CSV parser with quoted fields",
         });
-        await store.rememberBuild({
+        await rememberBuild(store, {
           buildId: await newBuild(db, grace),
           userId: grace,
           language: "typescript",
           text: "A CSV parser for grace",
         });
 
-        const ctx = await store.contextForBuild({
+        const ctx = await contextForBuild(store, {
           userId: frank,
           buildId: current,
           requirements:
@@ -462,6 +468,49 @@ Deno.test("vector store over an embedded Chroma", async (t) => {
         const texts = contextTexts(ctx);
         assert.equal(texts.length, 6);
         assert.ok(!texts.some((x) => x.includes("grace")));
+      },
+    );
+
+    await t.step(
+      "searchMany embeds the query once and answers each search in order",
+      async () => {
+        let embeds = 0;
+        const observed: string[] = [];
+        const store = open({
+          embedder: {
+            embed: (texts) => {
+              embeds++;
+              return embedder.embed(texts);
+            },
+          },
+          observe: (o) => observed.push(`${o.operation} ${o.collection}`),
+        });
+        await store.add("code_snippets", [
+          { text: "code one", metadata: { language: "python" } },
+          { text: "code two", metadata: { language: "typescript" } },
+        ]);
+        await store.add("documentation", [{ text: "a doc" }]);
+        embeds = 0;
+        observed.length = 0;
+        const [python, docs, none, both] = await store.searchMany("code", [
+          { collections: "code_snippets", where: { language: "python" } },
+          { collections: ["documentation"], k: 1 },
+          { collections: [] },
+          { collections: ["code_snippets", "documentation"], k: 2 },
+        ], { operation: "lookup" });
+        assert.equal(embeds, 1);
+        assert.deepEqual(python?.map((h) => h.text), ["code one"]);
+        assert.deepEqual(docs?.map((h) => h.text), ["a doc"]);
+        assert.deepEqual(none, []);
+        assert.equal(both?.length, 2);
+        assert.ok(observed.includes("lookup *"), observed.join(", "));
+        assert.deepEqual(
+          await store.searchMany("code", [{ collections: [] }]),
+          [
+            [],
+          ],
+        );
+        assert.equal(embeds, 1);
       },
     );
 

@@ -1,11 +1,12 @@
 /** The domain-route fixture with the web console and the admin operations mounted. */
-import {
-  adminOpsRoutes,
-  localClusterNode,
-} from "../../http/routes/admin_ops.ts";
+import { adminOpsRoutes } from "../../http/routes/admin_ops.ts";
 import { webConsole } from "../../web/mod.ts";
 import { openRouteFixture, type RouteFixture } from "../http/routes/_setup.ts";
-import { createMetrics } from "../../actors/metrics.ts";
+import {
+  clusterFigures,
+  createMetrics,
+  readCluster,
+} from "../../actors/metrics.ts";
 import { createModelCatalog } from "../../actors/workflow/model_catalog.ts";
 import type { Message } from "../../runtime/actor.ts";
 
@@ -26,9 +27,12 @@ export async function openWebFixture(): Promise<RouteFixture> {
     db: f.db,
     redeliver: (kind, id, message) =>
       f.actors.ref(kind, id).tell(message as Message),
-    cluster: () => [
-      localClusterNode(f.actors.nodeId, f.actors, metrics.tracking),
-    ],
+    // The metrics actor's cluster reading, on the fixture's database.
+    cluster: () =>
+      readCluster(
+        metrics,
+        clusterFigures({ db: f.db, nodeId: f.actors.nodeId }),
+      ),
   })(f.app);
   f.app.route(
     "/",

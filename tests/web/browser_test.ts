@@ -159,7 +159,15 @@ Deno.test({
       await shoot(page, "build");
 
       // A finding marked on its line; then open a file and see it highlighted.
+      // On a finished build the page's script replays the stream, then
+      // swaps #results for a fresh copy: read and click after that swap, or
+      // the handles point at nodes that left the document.
+      const resultsSwapped = () =>
+        page.waitForFunction(
+          `document.getElementById("build")?.dataset.results === "loaded"`,
+        );
       await page.goto(`${buildUrl}?file=calc.ts`);
+      await resultsSwapped();
       const marked = await page.$$eval(
         "li.has-finding",
         (lis) =>
@@ -180,6 +188,7 @@ Deno.test({
         page.waitForNavigation(),
         page.click('a[href*="file=calc_test.ts"]'),
       ]);
+      await resultsSwapped();
       assert.equal(
         await page.$eval(".code ol", (ol) => ol.getAttribute("data-path")),
         "calc_test.ts",

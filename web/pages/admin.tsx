@@ -348,17 +348,88 @@ export const DeadLettersPage: FC<
   </AdminFrame>
 );
 
-/** A node's figures. */
-export interface NodeView {
-  nodeId: string;
-  self: boolean;
+/** One actor kind's figures. */
+export interface KindView {
+  /** The actor kind. */
+  kind: string;
+  /** Actors of the kind active. */
   activations: number;
-  kinds: { kind: string; activations: number; mailboxDepth: number }[];
+  /** Messages waiting in their mailboxes. */
+  mailboxDepth: number;
+  /** Messages dead-lettered since the node started. */
+  deadLetters: number;
 }
 
-/** Nodes, activations and mailbox depth by actor kind. */
+/** A node's figures, as `GET /v1/admin/cluster` reports them. */
+export interface NodeView {
+  /** The node's id. */
+  nodeId: string;
+  /** Whether it is the node that answered. */
+  self: boolean;
+  /** `down` once it stopped publishing its figures. */
+  state: "up" | "down";
+  /** When it started (ISO 8601). */
+  startedAt: string;
+  /** When it last published (ISO 8601). */
+  lastSeen: string;
+  /** Every activation on the node. */
+  activations: number;
+  /** Agent-graph runs under way on the node. */
+  buildsInProgress: number;
+  /** Figures by actor kind. */
+  kinds: KindView[];
+}
+
+/** The cluster's totals over the nodes that are up. */
+export interface ClusterTotalsView {
+  /** Nodes publishing. */
+  nodesUp: number;
+  /** Nodes that stopped publishing. */
+  nodesDown: number;
+  /** Activations on the up nodes. */
+  activations: number;
+  /** Agent-graph runs under way on the up nodes. */
+  buildsInProgress: number;
+  /** Figures by actor kind, summed over the up nodes. */
+  kinds: KindView[];
+}
+
+const KindTable: FC<{ kinds: readonly KindView[]; caption: string }> = (
+  props,
+) => (
+  <div class="table-wrap">
+    <table>
+      <caption>{props.caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Actor kind</th>
+          <th scope="col">Activations</th>
+          <th scope="col">Mailbox depth</th>
+          <th scope="col">Dead letters</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.kinds.map((k) => (
+          <tr>
+            <td>{k.kind}</td>
+            <td>{k.activations}</td>
+            <td>{k.mailboxDepth}</td>
+            <td>{k.deadLetters}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
+);
+
+/** Every node of the cluster (down ones marked), and the totals over the up nodes. */
 export const ClusterPage: FC<
-  { viewer: Viewer; nodes: readonly NodeView[]; error?: ApiFailure | undefined }
+  {
+    viewer: Viewer;
+    nodes: readonly NodeView[];
+    totals: ClusterTotalsView;
+    error?: ApiFailure | undefined;
+  }
 > = (props) => (
   <AdminFrame
     viewer={props.viewer}
@@ -366,32 +437,36 @@ export const ClusterPage: FC<
     title="Cluster"
     error={props.error}
   >
+    <section aria-labelledby="cluster-totals">
+      <h2 id="cluster-totals">Cluster</h2>
+      <p>
+        {props.totals.nodesUp} node(s) up, {props.totals.nodesDown} down;{" "}
+        {props.totals.activations} activation(s);{" "}
+        {props.totals.buildsInProgress} build(s) in progress.
+      </p>
+      <KindTable kinds={props.totals.kinds} caption="All up nodes" />
+    </section>
     {props.nodes.map((n) => (
-      <section>
-        <h2>
-          Node <code>{n.nodeId}</code> {n.self && "(this node)"}
+      <section
+        aria-labelledby={`node-${n.nodeId}`}
+        data-node={n.nodeId}
+        data-state={n.state}
+      >
+        <h2 id={`node-${n.nodeId}`}>
+          Node <code>{n.nodeId}</code> {n.self && "(this node)"}{" "}
+          <span class="badge" data-status={n.state}>{n.state}</span>
         </h2>
-        <p>{n.activations} live activation(s)</p>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Actor kind</th>
-                <th scope="col">Activations</th>
-                <th scope="col">Mailbox depth</th>
-              </tr>
-            </thead>
-            <tbody>
-              {n.kinds.map((k) => (
-                <tr>
-                  <td>{k.kind}</td>
-                  <td>{k.activations}</td>
-                  <td>{k.mailboxDepth}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <p>
+          Started <time datetime={n.startedAt}>{n.startedAt}</time>, last seen
+          {" "}
+          <time datetime={n.lastSeen}>{n.lastSeen}</time>
+          {n.state === "down" &&
+            " (stopped publishing its figures; the figures below are its last)"}.
+          {" "}
+          {n.activations} live activation(s), {n.buildsInProgress}{" "}
+          build(s) in progress.
+        </p>
+        <KindTable kinds={n.kinds} caption={`By actor kind on ${n.nodeId}`} />
       </section>
     ))}
   </AdminFrame>

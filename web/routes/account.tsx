@@ -12,6 +12,7 @@ import {
   type MemoryView,
 } from "../pages/account.tsx";
 import { failed } from "./builds.tsx";
+import { omitUndefined } from "../../runtime/optional.ts";
 
 const DONE: Record<string, string> = {
   revoked: "The key was revoked.",
@@ -94,7 +95,7 @@ export function accountPages(app: Hono<WebEnv>): void {
     const result = await c.var.api.call("POST", "/v1/memories", {
       key: form.key ?? "",
       value,
-      ...(ttl === undefined ? {} : { ttl }),
+      ...omitUndefined({ ttl }),
     });
     if (!result.ok) {
       return page(c, { error: result.error }, statusOf(result.error));

@@ -11,6 +11,7 @@ import {
   AuditPage,
   type AuditView,
   ClusterPage,
+  type ClusterTotalsView,
   DeadLettersPage,
   type DeadLetterView,
   type NodeView,
@@ -154,13 +155,19 @@ export function adminPages(app: Hono<WebEnv>): void {
   }
 
   app.get("/admin/cluster", async (c) => {
-    const result = await c.var.api.call<{ nodes: NodeView[] }>(
+    const result = await c.var.api.call<
+      { nodes: NodeView[]; totals: ClusterTotalsView }
+    >(
       "GET",
       "/v1/admin/cluster",
     );
     if (!result.ok) return failed(c, result.error);
     return c.html(
-      <ClusterPage viewer={c.var.viewer} nodes={result.data.nodes} />,
+      <ClusterPage
+        viewer={c.var.viewer}
+        nodes={result.data.nodes}
+        totals={result.data.totals}
+      />,
     );
   });
 }

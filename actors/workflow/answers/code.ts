@@ -228,10 +228,11 @@ function unsafe(path: string): string | undefined {
  * @example
  * ```ts
  * import { parseGeneration } from "./code.ts";
- * const text = "```ts file=add.ts\nexport const add = (a: number, b: number) => a + b;\n```\n" +
- *   "```ts file=add_test.ts\nimport { add } from './add.ts';\nDeno.test('adds', () => { if (add(1, 2) !== 3) throw new Error(); });\n```";
+ * const fence = "`".repeat(3);
+ * const text = `${fence}ts file=add.ts\nexport const add = (a: number, b: number) => a + b;\n${fence}\n` +
+ *   `${fence}ts file=add_test.ts\nimport { add } from './add.ts';\nDeno.test('adds', () => { if (add(1, 2) !== 3) throw new Error(); });\n${fence}`;
  * const parsed = parseGeneration(text, "typescript");
- * console.assert(parsed.ok && parsed.value.length === 2);
+ * if (!parsed.ok || parsed.value.length !== 2) throw new Error("expected two files");
  * ```
  */
 export function parseGeneration(

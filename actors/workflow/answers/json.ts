@@ -19,8 +19,10 @@ import { answerText } from "./text.ts";
  * ```ts
  * import { z } from "zod";
  * import { readJson } from "./json.ts";
- * const r = readJson("Sure:\n```json\n{\"a\": 1,}\n```", z.object({ a: z.number() }));
- * console.assert(r.ok && r.value.a === 1);
+ * const fence = "`".repeat(3);
+ * const raw = `Sure:\n${fence}json\n{"a": 1,}\n${fence}`;
+ * const r = readJson(raw, z.object({ a: z.number() }));
+ * if (!r.ok || r.value.a !== 1) throw new Error("expected a = 1");
  * ```
  */
 export function readJson<S extends z.ZodType>(

@@ -10,8 +10,7 @@ import { z } from "zod";
 import { readJson } from "./json.ts";
 import type { Parsed } from "./parsed.ts";
 
-/** A plan as the model writes it. */
-export const PlanSchema = z.object({
+const planSchema = z.object({
   phases: z.array(
     z.object({
       name: z.string().min(1),
@@ -21,8 +20,22 @@ export const PlanSchema = z.object({
   estimateMinutes: z.number().positive(),
 });
 
+/**
+ * The zod type of {@link PlanSchema}.
+ * @internal
+ */
+type PlanSchemaType = typeof planSchema;
+
+/** A plan as the model writes it. */
+export const PlanSchema: PlanSchemaType = planSchema;
+
 /** The plan of a build. */
-export type Plan = z.infer<typeof PlanSchema>;
+export interface Plan {
+  /** The phases in order, each a name and its tasks. */
+  phases: { name: string; tasks: string[] }[];
+  /** The model's guess of the work, in minutes. */
+  estimateMinutes: number;
+}
 
 /** {@linkcode PlanSchema} as JSON schema: the `format` of plan requests. */
 export const PLAN_FORMAT: Record<string, unknown> = z.toJSONSchema(PlanSchema);
@@ -57,7 +70,7 @@ const MINUTES = { low: 15, medium: 30, high: 60 } as const;
  */
 export function defaultPlan(
   requirements: string,
-  complexity: keyof typeof MINUTES = "medium",
+  complexity: "low" | "medium" | "high" = "medium",
 ): Plan {
   const items = requirements.split(/\n+|(?<=[.!?])\s+/)
     .map((s) => s.replace(/^\s*(?:[-*+]|\d+[.)])\s+/, "").trim())

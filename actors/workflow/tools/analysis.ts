@@ -39,7 +39,9 @@ export type { Category, Finding, Severity };
 
 /** A source file to analyse. */
 export interface SourceFile {
+  /** Path relative to the project root; its extension picks the language. */
   path: string;
+  /** The file's text. */
   content: string;
 }
 
@@ -53,18 +55,31 @@ export interface AnalyzeOptions {
 
 /** Numbers measured while analysing. */
 export interface AnalysisMetrics {
+  /** Files analysed. */
   files: number;
+  /** Lines in all files. */
   lines: number;
+  /** Lines holding code (not only comments or blanks). */
   codeLines: number;
+  /** Lines inside comments. */
   commentLines: number;
+  /** Functions, methods, arrows and lambdas found. */
   functions: number;
+  /** Highest cyclomatic complexity of one function. */
   maxComplexity: number;
+  /** Mean cyclomatic complexity over all functions. */
   averageComplexity: number;
+  /** Length in lines of the longest function. */
   maxFunctionLines: number;
+  /** Deepest nesting of control blocks in one function. */
   maxNesting: number;
+  /** Code lines that repeat another stretch of code. */
   duplicatedLines: number;
+  /** Exported (public) declarations. */
   exportedSymbols: number;
+  /** Exported declarations that have a doc comment. */
   documentedExports: number;
+  /** Lines longer than the line-length limit. */
   longLines: number;
 }
 
@@ -78,6 +93,7 @@ export interface AnalysisResult {
   maintainability: number;
   /** Sorted by path, then line, then column, then rule. */
   findings: Finding[];
+  /** Numbers measured while analysing. */
   metrics: AnalysisMetrics;
 }
 

@@ -33,7 +33,9 @@ import { isTestCode, languageOfPath } from "../../languages/mod.ts";
 
 /** A source file to document. */
 export interface DocSourceFile {
+  /** Path relative to the project root; its extension picks the language. */
   path: string;
+  /** The file's text. */
   content: string;
 }
 
@@ -55,15 +57,21 @@ export interface GenerateDocsOptions {
 export interface DocComment {
   /** Text before the first tag. */
   description: string;
+  /** `@param` tags: parameter name and what it is. */
   params: { name: string; description: string }[];
+  /** Text of the `@returns` tag, if any. */
   returns?: string;
+  /** Texts of the `@throws` tags. */
   throws: string[];
+  /** Bodies of the `@example` tags. */
   examples: string[];
+  /** Text of the `@deprecated` tag, if any. */
   deprecated?: string;
 }
 
 /** One documented symbol. */
 export interface DocSymbol {
+  /** What kind of declaration it is. */
   kind:
     | "function"
     | "class"
@@ -78,18 +86,27 @@ export interface DocSymbol {
     | "property"
     | "constructor"
     | "default";
+  /** The declared name. */
   name: string;
+  /** The declaration's signature, shortened when long. */
   signature: string;
+  /** 1-based line of the declaration. */
   line: number;
+  /** Its doc comment, if it has one. */
   doc?: DocComment;
+  /** Members of a class, interface, enum or namespace. */
   members: DocSymbol[];
 }
 
 /** One documented module. */
 export interface DocModule {
+  /** Path of the module, relative to the project root. */
   path: string;
+  /** The module's own doc comment, if any. */
   doc?: DocComment;
+  /** The module's exported declarations. */
   symbols: DocSymbol[];
+  /** Modules whose exports this one re-exports. */
   reexports: string[];
 }
 
@@ -102,8 +119,8 @@ const MAX_BODY = 3000;
  *
  * @example
  * ```ts
- * const md = generateDocs([{ path: "lib.py", content: 'def hi():\n    """Says hi."""\n' }]);
- * md.includes("### function hi"); // true
+ * const md = await generateDocs([{ path: "lib.py", content: 'def hi():\n    """Says hi."""\n' }]);
+ * if (!md.includes("### function hi")) throw new Error("hi is not documented");
  * ```
  */
 export async function generateDocs(

@@ -7,13 +7,17 @@
  * ```ts
  * import { analyzeCode, createWorkspace, generateDocs, runTests } from "./mod.ts";
  *
- * const ws = await createWorkspace(workspacesRoot, buildId);
+ * const root = await Deno.makeTempDir();
+ * const ws = await createWorkspace(root, "b-example");
  * await ws.writeFile("add.ts", "export const add = (a: number, b: number) => a + b;\n");
  * await ws.writeFile("add_test.ts", 'import { add } from "./add.ts";\nDeno.test("adds", () => { if (add(1, 2) !== 3) throw new Error("no"); });\n');
  * const report = await runTests(ws.dir, { timeoutMs: 30_000, memoryMb: 128 });
  * const files = await Promise.all((await ws.list()).map(async (path) => ({ path, content: await ws.readFile(path) })));
- * const scores = analyzeCode(files, { language: "typescript" });
- * const readme = generateDocs(files, { title: "add" });
+ * const scores = await analyzeCode(files, { language: "typescript" });
+ * const readme = await generateDocs(files, { title: "add" });
+ * await Deno.remove(root, { recursive: true });
+ * if (report.status !== "passed") throw new Error(report.reason);
+ * if (scores.quality < 0 || !readme.includes("add")) throw new Error("no analysis");
  * ```
  *
  * @module
@@ -59,3 +63,9 @@ export {
   generateDocs,
   type GenerateDocsOptions,
 } from "./docs.ts";
+export type {
+  Grammar,
+  GrammarLoader,
+  SyntaxNode,
+  WasmLocator,
+} from "./analysis/mod.ts";

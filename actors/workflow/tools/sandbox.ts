@@ -20,8 +20,11 @@
  *
  * @example
  * ```ts
- * const report = await runTests("/tmp/ws/b_1", { timeoutMs: 10_000, memoryMb: 128 });
- * if (report.status !== "passed") console.log(report.failures);
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/add_test.ts`, 'Deno.test("adds", () => { if (1 + 2 !== 3) throw new Error("no"); });\n');
+ * const report = await runTests(dir, { timeoutMs: 30_000, memoryMb: 128 });
+ * await Deno.remove(dir, { recursive: true });
+ * if (report.status !== "passed") throw new Error(report.reason);
  * ```
  *
  * @module
@@ -60,12 +63,17 @@ export {
 
 /** Structured result of {@linkcode runTests}. */
 export interface TestReport {
+  /** Overall outcome of the run. */
   status: TestStatus;
+  /** Tests that passed. */
   passed: number;
+  /** Tests that failed. */
   failed: number;
+  /** Tests skipped (`ignore`). */
   ignored: number;
   /** Wall-clock time of the whole run, graph check included. */
   durationMs: number;
+  /** Each failed test with its message. */
   failures: TestFailure[];
   /** stdout then stderr of `deno test`, ANSI-stripped; head and tail kept when long. */
   output: string;
@@ -84,7 +92,9 @@ export interface TestReport {
   refusedModules?: RefusedModule[];
   /** The node: built-ins generated code may import; every other one is refused. */
   allowedBuiltins: readonly string[];
+  /** Exit code of `deno test`; null if it was killed or never ran. */
   exitCode: number | null;
+  /** Signal that killed the run, if one did. */
   signal: string | null;
 }
 
@@ -119,7 +129,9 @@ export interface RunTestsOptions {
 
 /** The code's language has no sandbox. */
 export class UnsupportedLanguageError extends Error {
+  /** The error's class name. */
   override name = "UnsupportedLanguageError";
+  /** Names the language the sandbox cannot run. */
   constructor(readonly language: string) {
     super(
       `cannot test ${language} code in the deno sandbox: it runs TypeScript and JavaScript (Python has its own sandbox)`,
@@ -150,8 +162,11 @@ const isDenoTestFile = (path: string) =>
  *
  * @example
  * ```ts
- * const report = await runTests(ws.dir, { timeoutMs: 5000, memoryMb: 64, check: false });
- * console.log(report.status, report.passed, report.failed, report.reason);
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/one_test.ts`, 'Deno.test("one", () => {});\n');
+ * const report = await runTests(dir, { timeoutMs: 10_000, memoryMb: 64, check: false });
+ * await Deno.remove(dir, { recursive: true });
+ * if (report.status !== "passed" || report.passed !== 1) throw new Error(report.reason);
  * ```
  */
 export async function runTests(
@@ -529,9 +544,12 @@ async function readCapped(path: string, maxBytes: number): Promise<string> {
     throw error;
   }
   try {
-    const buffer = new Uint8Array(maxBytes);
+    // Sized to the file (plus room to notice growth), not to the cap: a
+    // zero-filled 8 MiB buffer per test run cost more than the read itself.
+    const { size: known } = await file.stat();
+    const buffer = new Uint8Array(Math.min(maxBytes, known + 64 * 1024));
     let size = 0;
-    while (size < maxBytes) {
+    while (size < buffer.length) {
       const n = await file.read(buffer.subarray(size));
       if (n === null) break;
       size += n;

@@ -20,7 +20,9 @@ import { dirname, join, relative, sep } from "node:path";
 
 /** A path given to a workspace would resolve outside it. */
 export class WorkspaceEscapeError extends Error {
+  /** The error's class name. */
   override name = "WorkspaceEscapeError";
+  /** Names the path and why it leads outside the workspace. */
   constructor(
     readonly path: string,
     readonly workspace: string,
@@ -36,7 +38,9 @@ export class WorkspaceEscapeError extends Error {
 
 /** A write would take the workspace over one of its limits. */
 export class WorkspaceLimitError extends Error {
+  /** The error's class name. */
   override name = "WorkspaceLimitError";
+  /** Names the limit that a write would break. */
   constructor(
     readonly limit: "maxFiles" | "maxFileBytes" | "maxTotalBytes",
     readonly value: number,
@@ -104,8 +108,12 @@ const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
  *
  * @example
  * ```ts
- * const ws = await createWorkspace(await Deno.makeTempDir(), "b_1", { limits: { maxFiles: 20 } });
- * await ws.writeFile("../x", "nope"); // throws WorkspaceEscapeError
+ * const root = await Deno.makeTempDir();
+ * const ws = await createWorkspace(root, "b_1", { limits: { maxFiles: 20 } });
+ * await ws.writeFile("src/add.ts", "export const add = (a: number, b: number) => a + b;\n");
+ * const escaped = await ws.writeFile("../x", "nope").then(() => false, (e) => e instanceof WorkspaceEscapeError);
+ * await Deno.remove(root, { recursive: true });
+ * if (!escaped) throw new Error("a path above the root was accepted");
  * ```
  */
 export async function createWorkspace(

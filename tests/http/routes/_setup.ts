@@ -29,6 +29,7 @@ import type { Db } from "../../../storage/schema.ts";
 import { createUser, type User } from "../../../storage/users.ts";
 import { openTestDatabase, type TestDatabase } from "../../storage/_db.ts";
 import { bearer, testApp } from "../_app.ts";
+import { omitUndefined } from "../../../runtime/optional.ts";
 
 /** One test user with a working key. */
 export interface TestUser {
@@ -89,7 +90,7 @@ async function makeTestUser(
     email,
     name: email.split("@")[0]!,
     ...(extra.role ? { role: extra.role } : {}),
-    ...(extra.quota === undefined ? {} : { dailyBuildQuota: extra.quota }),
+    ...omitUndefined({ dailyBuildQuota: extra.quota }),
   }, { actorUserId: null });
   const { key, token } = await createApiKey(db, {
     userId: user.id,

@@ -26,6 +26,7 @@ export {
   type GrammarLoader,
   parseSource,
   type SyntaxNode,
+  type WasmLocator,
 } from "./tree.ts";
 
 /** Languages `POST /v1/analyze` and the workflow accept by name (ids and aliases). */

@@ -15,10 +15,15 @@ export type Severity = "low" | "medium" | "high" | "critical";
 
 /** One problem found in the code. */
 export interface Finding {
+  /** Id of the rule that found it (`no-eval`, `long-function`, ...). */
   rule: string;
+  /** Which score the finding lowers. */
   category: Category;
+  /** How much it matters. */
   severity: Severity;
+  /** What is wrong, in one sentence. */
   message: string;
+  /** File the finding is in. */
   path: string;
   /** 1-based line. */
   line: number;
@@ -28,7 +33,9 @@ export interface Finding {
 
 /** Where a finding points. */
 export interface Position {
+  /** 1-based line. */
   line: number;
+  /** 1-based column. */
   column: number;
 }
 
@@ -43,38 +50,55 @@ export type Report = (
 
 /** One function, method, arrow or lambda. */
 export interface FunctionInfo {
+  /** The function's name; `<anonymous>` when it has none. */
   name: string;
+  /** 1-based line where it starts. */
   line: number;
+  /** 1-based column where it starts. */
   column: number;
+  /** 1-based line where it ends. */
   endLine: number;
   /** Cyclomatic complexity: 1 + decision points. */
   complexity: number;
   /** Deepest nesting of control blocks inside it. */
   nesting: number;
+  /** Number of parameters. */
   params: number;
 }
 
 /** One exported (public) declaration. */
 export interface ExportInfo {
+  /** The exported name. */
   name: string;
+  /** What is declared (`function`, `class`, `const`, ...). */
   kind: string;
+  /** 1-based line of the declaration. */
   line: number;
+  /** 1-based column of the declaration. */
   column: number;
+  /** Whether a doc comment precedes it. */
   documented: boolean;
 }
 
 /** One comment. */
 export interface CommentInfo {
+  /** The comment's text, markers included. */
   text: string;
+  /** 1-based line where it starts. */
   line: number;
+  /** 1-based column where it starts. */
   column: number;
+  /** 1-based line where it ends. */
   endLine: number;
 }
 
 /** What a language module finds in one file besides the findings it reports. */
 export interface FileFacts {
+  /** Every function of the file. */
   functions: FunctionInfo[];
+  /** Every exported declaration of the file. */
   exports: ExportInfo[];
+  /** Every comment of the file. */
   comments: CommentInfo[];
   /** Lines holding code (not only comments or blanks). */
   codeLines: Set<number>;
@@ -84,9 +108,13 @@ export interface FileFacts {
 
 /** What a rule sees of one file. */
 export interface FileInput {
+  /** Path of the file, relative to the project root. */
   path: string;
+  /** The file's text. */
   source: string;
+  /** Root of the file's syntax tree. */
   root: SyntaxNode;
+  /** Whether it is a test file (some rules skip tests). */
   isTest: boolean;
 }
 
@@ -101,7 +129,24 @@ export interface LanguageModule {
 }
 
 /** Thresholds the rules share. */
-export const LIMITS = Object.freeze({
+export const LIMITS: Readonly<{
+  /** Cyclomatic complexity of one function that makes a finding. */
+  complexity: { medium: number; high: number };
+  /** Length in lines of one function that makes a finding. */
+  functionLines: { medium: number; high: number };
+  /** Length in lines of one file that makes a finding. */
+  fileLines: { low: number; medium: number };
+  /** Nesting depth of control blocks that makes a finding. */
+  nesting: { medium: number; high: number };
+  /** Parameter count of one function that makes a finding. */
+  params: { low: number; medium: number };
+  /** Characters beyond which a line is long. */
+  lineLength: number;
+  /** Lines of tokens that must repeat to count as duplication. */
+  duplicateWindow: number;
+  /** Most findings one rule reports per analysis. */
+  maxFindingsPerRule: number;
+}> = Object.freeze({
   complexity: { medium: 10, high: 20 },
   functionLines: { medium: 60, high: 120 },
   fileLines: { low: 400, medium: 800 },

@@ -36,13 +36,17 @@ export interface SyntaxNode {
   readonly field: string | null;
   /** UTF-16 offsets into the source. */
   readonly start: number;
+  /** UTF-16 offset just past the last character. */
   readonly end: number;
   /** 1-based line and column of the first character. */
   readonly line: number;
+  /** 1-based column of the first character. */
   readonly column: number;
   /** 1-based line of the last character. */
   readonly endLine: number;
+  /** The enclosing node; null for the root. */
   readonly parent: SyntaxNode | null;
+  /** Child nodes in source order, named and anonymous. */
   readonly children: SyntaxNode[];
 }
 

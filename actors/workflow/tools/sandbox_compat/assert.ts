@@ -9,8 +9,10 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "jsr:@std/assert";
- * Deno.test("adds", () => assertEquals(1 + 2, 3));
+ * // In the sandbox the import reads `jsr:@std/assert`.
+ * import { assertEquals, assertThrows } from "./assert.ts";
+ * assertEquals(1 + 2, 3);
+ * assertThrows(() => assertEquals(1 + 2, 4));
  * ```
  *
  * @module

@@ -15,9 +15,12 @@
  * defined is the one piece of module state here.
  *
  * @example
- * ```ts
- * import { describe, it } from "jsr:@std/testing/bdd";
- * import { expect } from "jsr:@std/expect";
+ * ```ts ignore
+ * // Not run as a doc test: a doc test is itself a test, and `describe`
+ * // registers tests of its own (Deno allows no nested Deno.test).
+ * // In the sandbox the imports read `jsr:@std/testing/bdd` and `jsr:@std/expect`.
+ * import { describe, it } from "./bdd.ts";
+ * import { expect } from "./expect.ts";
  * describe("add", () => {
  *   it("adds", () => expect(1 + 2).toBe(3));
  * });

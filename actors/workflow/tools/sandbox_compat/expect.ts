@@ -9,8 +9,10 @@
  *
  * @example
  * ```ts
- * import { expect } from "jsr:@std/expect";
- * Deno.test("adds", () => expect(1 + 2).toBe(3));
+ * // In the sandbox the import reads `jsr:@std/expect`.
+ * import { expect } from "./expect.ts";
+ * expect(1 + 2).toBe(3);
+ * expect(() => expect(1 + 2).toBe(4)).toThrow();
  * ```
  *
  * @module

@@ -11,7 +11,7 @@ import type { BuildEvent } from "../storage/build_events.ts";
 import type { Db } from "../storage/schema.ts";
 import type { VectorStore } from "../storage/vector.ts";
 import { buildBehavior } from "./build.ts";
-import type { MetricsMessage } from "./metrics.ts";
+import type { MetricsObservation } from "./metrics.ts";
 import { workflowBehavior } from "./workflow.ts";
 import { createCheckpointer } from "./workflow/checkpointer.ts";
 import type { ModelPort } from "./workflow/graph.ts";
@@ -35,7 +35,7 @@ export interface BuildBehaviorsOptions {
   /** Told about every build event (chats, SSE). */
   readonly notify?: (events: readonly BuildEvent[]) => void | Promise<void>;
   /** Receives build and step observations for the metrics actor. */
-  readonly metrics?: (observation: MetricsMessage) => void;
+  readonly metrics?: (observation: MetricsObservation) => void;
   /** Abort it before `system.shutdown()`: running graphs stop and resume elsewhere or after restart. */
   readonly stopSignal?: AbortSignal;
   /** Workspaces live here (default `DATA_DIR/workspaces`). */
