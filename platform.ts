@@ -10,13 +10,19 @@
  * @module
  */
 import { actorTransport, type Config, leaseTtlMs } from "./config.ts";
-import { createBuildBehaviors } from "./actors/deps.ts";
+import { createBuildBehaviors } from "./actors/build_behaviors.ts";
 import { LazyPythonPool } from "./actors/workflow/tools/python_sandbox/lazy.ts";
 import {
+  type ClusterView,
   createMetrics,
   declareActorKinds,
+  DEFAULT_PUBLISH_MS,
   type Metrics,
+  METRICS_KIND,
   metricsActor,
+  type MetricsMessage,
+  publishEvery,
+  record,
   recordApiKeyCache,
   recordDbQuery,
   recordLlmRequest,
@@ -33,6 +39,7 @@ import { createBuildNotifier } from "./bot/notify.ts";
 import {
   createBot,
   dbChatData,
+  KvPollerStore,
   type TelegramBot,
   telegramOptionsFromConfig,
   TelegramTokenError,
@@ -59,11 +66,12 @@ import { checkReadiness, type Probe } from "./http/health.ts";
 import { domainRoutes } from "./http/routes/mod.ts";
 import { evalRoutes } from "./http/routes/evals.ts";
 import { evalStarter, matchesAnyTask } from "./eval/mod.ts";
-import { adminOpsRoutes, localClusterNode } from "./http/routes/admin_ops.ts";
+import { adminOpsRoutes } from "./http/routes/admin_ops.ts";
 import { loadSessionSecret, ollamaModels, webConsole } from "./web/mod.ts";
 import { KvTransport } from "./runtime/kv.ts";
 import { reconcileKvEpoch } from "./runtime/kv_epoch.ts";
 import { PgTransport } from "./storage/pg_transport.ts";
+import { PgPollerStore } from "./storage/telegram_pollers.ts";
 import { FencedStateStore } from "./storage/pg_fenced_store.ts";
 import type { Message } from "./runtime/actor.ts";
 import { ActorSystem, type ActorSystemOptions } from "./runtime/system.ts";
@@ -231,7 +239,12 @@ export async function startPlatform(
       bot = createBot({
         ...telegram,
         data: dbChatData(db),
-        kv,
+        // One poller per bot token across the nodes: its lease and offset
+        // live where the nodes' actors do (a postgres cluster needs no
+        // shared KV).
+        pollerStore: actorTransport(config) === "postgres"
+          ? new PgPollerStore(db)
+          : new KvPollerStore({ kv }),
         nodeId,
         log: (level, message, fields) =>
           logger[level](message, { component: "telegram", ...fields }),
@@ -245,7 +258,11 @@ export async function startPlatform(
     // resume from their checkpoint on this or another node.
     const stopWorkflows = new AbortController();
     // Pyodide loads on the first Python build, not at boot; closed after the actors stop.
-    const pythonPool = new LazyPythonPool({ size: 1 });
+    // Its start-up snapshot is kept in the data directory across restarts.
+    const pythonPool = new LazyPythonPool({
+      size: 1,
+      snapshotDir: join(config.DATA_DIR, "cache", "python"),
+    });
     cleanups.push(() => pythonPool.close());
     const buildBehaviors = await createBuildBehaviors({
       db,
@@ -260,13 +277,20 @@ export async function startPlatform(
           logger.warn("build notification failed", { error: String(error) })
         );
       },
-      metrics: (observation) =>
-        void actors.ref("metrics", nodeId).tell(observation),
+      metrics: (observation) => record(metrics, observation),
     });
     const behaviors: ActorSystemOptions["behaviors"][number][] = [
       sessionBehavior({ db }),
       ...buildBehaviors,
-      metricsActor(metrics),
+      // Publishes this node's figures to the shared table, reads the cluster's.
+      metricsActor(metrics, {
+        db,
+        nodeId,
+        onPublishError: (error) =>
+          logger.warn("cluster figures not published", {
+            error: String(error),
+          }),
+      }),
       ...(bot ? [bot.chatBehavior] : []),
     ];
     declareActorKinds(metrics, behaviors.map((behavior) => behavior.kind));
@@ -330,6 +354,7 @@ export async function startPlatform(
     });
     actors.start();
     cleanups.push(() => actors.shutdown());
+    const metricsRef = actors.ref<MetricsMessage>(METRICS_KIND, nodeId);
     cleanups.push(() => stopWorkflows.abort());
 
     await ensureFirstAdmin(
@@ -426,9 +451,7 @@ export async function startPlatform(
             db,
             redeliver: (kind, id, message) =>
               actors.ref(kind, id).tell(message as Message),
-            cluster: () => [
-              localClusterNode(actors.nodeId, actors, metrics.tracking),
-            ],
+            cluster: () => metricsRef.ask<ClusterView>({ type: "cluster" }),
           }),
         ],
       });
@@ -493,6 +516,15 @@ export async function startPlatform(
       ollama: config.OLLAMA_HOST,
       telegram: bot ? (telegram?.webhook ? "webhook" : "polling") : "off",
     });
+
+    // This node's figures in the shared table, from now on every period
+    // (started once the boot's own queries are done; stopped first on close).
+    cleanups.push(
+      publishEvery(
+        () => metricsRef.tell({ type: "publish" }),
+        DEFAULT_PUBLISH_MS,
+      ),
+    );
 
     let closing: Promise<void> | undefined;
     const close = () => closing ??= cleanup();

@@ -12,6 +12,7 @@ import { toolsFor } from "../../../actors/languages/tools.ts";
 import { LazyPythonPool } from "../../../actors/workflow/tools/python_sandbox/lazy.ts";
 import { CODE_CORPUS as DENO_CORPUS, PLAN_CORPUS } from "./corpus/replies.ts";
 import { PYTHON_CORPUS } from "./corpus/python_replies.ts";
+import { TEST_SNAPSHOT_DIR } from "../../_python_snapshot.ts";
 
 const CODE_CORPUS = [...DENO_CORPUS, ...PYTHON_CORPUS];
 
@@ -81,7 +82,10 @@ async function sandboxMapsStd(): Promise<boolean> {
 Deno.test("runnable corpus answers pass in their language's sandbox", async (t) => {
   const stdMapped = await sandboxMapsStd();
   // One warm Pyodide process at a time, started by the first Python answer.
-  await using python = new LazyPythonPool({ size: 1 });
+  await using python = new LazyPythonPool({
+    size: 1,
+    snapshotDir: TEST_SNAPSHOT_DIR,
+  });
   for (const entry of CODE_CORPUS) {
     if (entry.run === undefined) continue;
     await t.step({

@@ -17,6 +17,7 @@ import {
   startTestNode,
   waitForStatus,
 } from "../_support.ts";
+import { TEST_SNAPSHOT_DIR } from "../../_python_snapshot.ts";
 
 const F = "```";
 
@@ -53,7 +54,10 @@ Deno.test("Python builds end to end", async (t) => {
   await using ollama = await startFakeOllama();
   await using tdb = await openTestDatabase();
   // Two warm processes: the next build need not wait for a replacement to load.
-  await using python = new LazyPythonPool({ size: 2 });
+  await using python = new LazyPythonPool({
+    size: 2,
+    snapshotDir: TEST_SNAPSHOT_DIR,
+  });
   await using h = await openWorkflowHarness({
     ollamaUrl: ollama.url,
     db: tdb.db,

@@ -9,7 +9,9 @@ import type { SandboxFile } from "./protocol.ts";
 
 /** A file given to the sandbox cannot be placed in its workspace. */
 export class SandboxFileError extends Error {
+  /** The error's class name. */
   override name = "SandboxFileError";
+  /** Names the refused file and why. */
   constructor(readonly path: string, readonly reason: string) {
     super(
       `cannot put ${JSON.stringify(path)} in the Python sandbox: ${reason}`,

@@ -25,6 +25,10 @@ export class LazyPythonPool {
   #pool: PythonSandboxPool | null = null;
   #closed = false;
 
+  /**
+   * A pool that starts no process until {@linkcode LazyPythonPool.get} is first
+   * called.
+   */
   constructor(options: PythonSandboxPoolOptions = {}) {
     this.#options = options;
   }

@@ -10,13 +10,13 @@
  *
  * @example
  * ```ts
- * const pool = new PythonSandboxPool({ size: 2 });
+ * const pool = new PythonSandboxPool({ size: 1, startTimeoutMs: 180_000 });
  * const report = await runPythonTests({
  *   "calc.py": "def add(a, b):\n    return a + b\n",
  *   "test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n",
- * }, { pool, timeoutMs: 10_000 });
- * console.log(report.status, report.passed);
+ * }, { pool, timeoutMs: 60_000 });
  * await pool.close();
+ * if (report.status !== "passed" || report.passed !== 1) throw new Error(report.reason);
  * ```
  *
  * @module
@@ -75,6 +75,8 @@ export async function runPythonTests(
   const list = checkFiles(files);
   const started = performance.now();
   const own = options.pool ? null : new PythonSandboxPool({
+    // Making a snapshot for one run costs more than it saves, unless it is kept.
+    snapshot: options.poolOptions?.snapshotDir !== undefined,
     ...options.poolOptions,
     size: 0,
   });
@@ -116,3 +118,9 @@ export async function runPythonTests(
     await own?.close();
   }
 }
+export type {
+  RefusedModule,
+  TestFailure,
+  TestReport,
+  TestStatus,
+} from "../sandbox.ts";

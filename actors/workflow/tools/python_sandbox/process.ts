@@ -1,6 +1,6 @@
 /**
  * One Python sandbox process: `deno run` of `worker.ts` with no permission but
- * reading Pyodide's package folder, a V8 heap cap, a WebAssembly memory cap
+ * reading Pyodide's package folder (and the start-up snapshot, if any), a V8 heap cap, a WebAssembly memory cap
  * and (while a job runs) a wall-clock timeout and a resident-memory watchdog.
  * It loads Pyodide as soon as it is spawned and runs one job.
  *
@@ -25,6 +25,8 @@ export interface ProcessSpec {
   wasmMemoryMb: number;
   /** Resident-memory cap in MiB while a job runs. */
   rssLimitMb: number;
+  /** The start-up snapshot to restore (`snapshot.ts`), or null to boot Python cold. */
+  snapshotPath: string | null;
   /** DENO_DIR of the child (its transpile cache). */
   denoDir: string;
   /** The boot line (runner sources), JSON without the newline. */
@@ -57,13 +59,18 @@ export class SandboxProcess {
   readonly #status: Promise<Deno.CommandStatus>;
   readonly #pumped: Promise<void>;
   #stderr = "";
+  #fromSnapshot = false;
   #exited = false;
   #used = false;
 
+  /** Starts the Deno subprocess that loads Pyodide, as `spec` says. */
   constructor(readonly spec: ProcessSpec) {
     if (spec.pyodideDir.includes(",")) {
       throw new Error(`pyodide folder ${spec.pyodideDir} contains a comma`);
     }
+    const readable = spec.snapshotPath === null
+      ? spec.pyodideDir
+      : `${spec.pyodideDir},${spec.snapshotPath}`;
     this.#child = new Deno.Command(spec.denoPath, {
       args: [
         "run",
@@ -72,12 +79,15 @@ export class SandboxProcess {
         "--no-lock",
         "--no-remote",
         "--no-npm",
-        `--allow-read=${spec.pyodideDir}`,
+        `--allow-read=${readable}`,
         `--v8-flags=--max-old-space-size=${spec.memoryMb},--wasm-max-mem-pages=${
           spec.wasmMemoryMb * 16
         }`,
         WORKER_URL.href,
         spec.pyodideDir,
+        ...(spec.snapshotPath === null
+          ? []
+          : [`--snapshot=${spec.snapshotPath}`]),
       ],
       env: {
         PATH: "/usr/local/bin:/usr/bin:/bin",
@@ -116,6 +126,11 @@ export class SandboxProcess {
     });
     this.closed = Promise.all([this.#pumped, this.#status]).then(() => {});
     this.#send(spec.bootLine);
+  }
+
+  /** Whether the child restored the start-up snapshot (known once {@linkcode ready}). */
+  get fromSnapshot(): boolean {
+    return this.#fromSnapshot;
   }
 
   /** Process id of the child. */
@@ -232,7 +247,10 @@ export class SandboxProcess {
         return;
       }
       this.#events.push(event.data);
-      if (event.data.type === "ready") markReady();
+      if (event.data.type === "ready") {
+        this.#fromSnapshot = event.data.fromSnapshot;
+        markReady();
+      }
     };
     for await (const chunk of this.#child.stdout) {
       buffer += decoder.decode(chunk, { stream: true });

@@ -14,8 +14,13 @@ export const SandboxFileSchema = z.object({
   path: z.string(),
   content: z.string(),
 });
-/** A file handed to the sandbox. */
-export type SandboxFile = z.infer<typeof SandboxFileSchema>;
+/** A file handed to the sandbox (what {@link SandboxFileSchema} accepts). */
+export interface SandboxFile {
+  /** Path relative to the workspace root. */
+  path: string;
+  /** The file's text. */
+  content: string;
+}
 
 /** Parent -> child, first line: the Python sources of the runner. */
 export interface BootMessage {
@@ -50,7 +55,12 @@ const RefusalSchema = z.object({ specifier: z.string(), reason: z.string() });
 
 /** Child -> parent events. */
 export const WorkerEventSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("ready"), loadMs: z.number() }),
+  z.object({
+    type: z.literal("ready"),
+    loadMs: z.number(),
+    /** Whether the process restored the start-up snapshot (else it booted Python itself). */
+    fromSnapshot: z.boolean(),
+  }),
   z.object({
     type: z.literal("collected"),
     testFiles: z.array(z.string()),

@@ -1,7 +1,8 @@
 /**
  * Entry point of one Python sandbox process (run by `deno run` with no
  * permission but reading Pyodide's package folder, given as the first
- * argument). It loads Pyodide at once, reads a `boot` line and a `job` line
+ * argument). It loads Pyodide at once (from the start-up snapshot when given
+ * `--snapshot=<file>`, see `snapshot.ts`), reads a `boot` line and a `job` line
  * from stdin, writes the files into Pyodide's in-memory file system, drives
  * `_troupe_runner` one test at a time and writes {@linkcode WorkerEvent} lines
  * on stdout. One job per process: the process exits after it.
@@ -9,6 +10,9 @@
  * Python never receives a JavaScript object: Pyodide's `js` module is an empty
  * null-prototype object, the bridge modules are dropped from `sys.modules` and
  * an import hook refuses them, and the runner is called from here with strings.
+ *
+ * With `--make-snapshot` it reads the `boot` line only, imports the runner and
+ * writes Pyodide's memory snapshot to stdout instead of running a job.
  *
  * This file must import nothing but types: it runs without a config, so bare
  * specifiers cannot resolve.
@@ -45,11 +49,7 @@ interface Pyodide {
 const encoder = new TextEncoder();
 
 function emit(event: WorkerEvent): void {
-  const bytes = encoder.encode(JSON.stringify(event) + "\n");
-  let written = 0;
-  while (written < bytes.length) {
-    written += Deno.stdout.writeSync(bytes.subarray(written));
-  }
+  writeAll(encoder.encode(JSON.stringify(event) + "\n"));
 }
 
 /** Head of the output streamed as it comes; past the budget only a tail is kept. */
@@ -119,9 +119,46 @@ function describe(error: unknown): string {
   return String(error).slice(0, 4000);
 }
 
+interface LoadOptions {
+  indexURL: string;
+  jsglobals: object;
+  env: Record<string, string>;
+  args: string[];
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  _makeSnapshot?: boolean;
+  _loadSnapshot?: Uint8Array;
+}
+
+interface SnapshotMaker {
+  makeMemorySnapshot(): Uint8Array;
+}
+
+/** Puts the runner's sources in place and imports it (and with it `unittest`). */
+function bootRunner(pyodide: Pyodide, boot: BootMessage): Runner {
+  pyodide.FS.mkdirTree("/troupe");
+  pyodide.FS.writeFile("/troupe/_troupe_runner.py", boot.runner);
+  pyodide.FS.writeFile("/troupe/pytest.py", boot.pytest);
+  pyodide.runPython(
+    "import sys\nif '/troupe' not in sys.path: sys.path.insert(0, '/troupe')",
+  );
+  return pyodide.pyimport("_troupe_runner");
+}
+
+function writeAll(bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) {
+    written += Deno.stdout.writeSync(bytes.subarray(written));
+  }
+}
+
 async function main(): Promise<void> {
-  const pyodideDir = Deno.args[0];
-  if (!pyodideDir) throw new Error("usage: worker.ts <pyodide package folder>");
+  const [pyodideDir, mode] = Deno.args;
+  if (!pyodideDir) {
+    throw new Error(
+      "usage: worker.ts <pyodide package folder> [--make-snapshot | --snapshot=<file>]",
+    );
+  }
   const started = performance.now();
   const input = lines(Deno.stdin.readable);
   // Anything Pyodide prints while loading goes to stderr, never to the protocol.
@@ -129,22 +166,33 @@ async function main(): Promise<void> {
   const { loadPyodide } = await import(
     new URL("pyodide.mjs", `file://${pyodideDir}/`).href
   );
-  const pyodide: Pyodide = await loadPyodide({
+  const options: LoadOptions = {
     indexURL: `${pyodideDir}/`,
     jsglobals: Object.create(null),
     env: { HOME: "/workspace", PYTHONHASHSEED: "0" },
     args: [],
     stdout: early,
     stderr: early,
-  });
+  };
+  const snapshotFile = mode?.startsWith("--snapshot=")
+    ? mode.slice("--snapshot=".length)
+    : null;
+  if (mode === "--make-snapshot") options._makeSnapshot = true;
+  if (snapshotFile) options._loadSnapshot = await Deno.readFile(snapshotFile);
+  const pyodide: Pyodide & SnapshotMaker = await loadPyodide(options);
   const boot = JSON.parse((await input.next()).value ?? "null") as BootMessage;
   if (boot?.type !== "boot") throw new Error("expected a boot line on stdin");
-  pyodide.FS.mkdirTree("/troupe");
-  pyodide.FS.writeFile("/troupe/_troupe_runner.py", boot.runner);
-  pyodide.FS.writeFile("/troupe/pytest.py", boot.pytest);
-  pyodide.runPython("import sys\nsys.path.insert(0, '/troupe')");
-  const runner = pyodide.pyimport("_troupe_runner");
-  emit({ type: "ready", loadMs: Math.round(performance.now() - started) });
+  const runner = bootRunner(pyodide, boot);
+  if (mode === "--make-snapshot") {
+    // The snapshot goes out raw on stdout; the parent keeps it in a file.
+    writeAll(pyodide.makeMemorySnapshot());
+    return;
+  }
+  emit({
+    type: "ready",
+    loadMs: Math.round(performance.now() - started),
+    fromSnapshot: snapshotFile !== null,
+  });
 
   const job = JSON.parse((await input.next()).value ?? "null") as JobMessage;
   if (job?.type !== "job") throw new Error("expected a job line on stdin");

@@ -7,6 +7,7 @@ import {
   SandboxFileError,
 } from "../../../../actors/workflow/tools/python_sandbox/mod.ts";
 import type { TestReport } from "../../../../actors/workflow/tools/sandbox.ts";
+import { TEST_SNAPSHOT_DIR } from "../../../_python_snapshot.ts";
 
 // One pool shared by the steps: each process still runs one job only.
 // Generous timeouts: a loaded 2-core machine stretches runs; only the
@@ -16,7 +17,11 @@ const SHARED = { sanitizeOps: false, sanitizeResources: false } as const;
 const CALC = "def add(a, b):\n    return a + b\n";
 
 Deno.test("python sandbox", SHARED, async (t) => {
-  const pool = new PythonSandboxPool({ size: 2, startTimeoutMs: 120_000 });
+  const pool = new PythonSandboxPool({
+    size: 2,
+    startTimeoutMs: 120_000,
+    snapshotDir: TEST_SNAPSHOT_DIR,
+  });
   const run = (
     files: Record<string, string>,
     options: RunPythonTestsOptions = {},
@@ -459,7 +464,11 @@ Deno.test("without a pool a cold process runs the suite", async () => {
 });
 
 Deno.test("failed asserts are explained without running method calls twice; the parent picks the test files; async tests fail", async () => {
-  await using pool = new LazyPythonPool({ size: 1, startTimeoutMs: 120_000 });
+  await using pool = new LazyPythonPool({
+    size: 1,
+    startTimeoutMs: 120_000,
+    snapshotDir: TEST_SNAPSHOT_DIR,
+  });
   const report = await runPythonTests({
     "stack.py":
       "class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n    def pop(self):\n        return self.items.pop(0)\n",
@@ -518,5 +527,89 @@ class T(unittest.IsolatedAsyncioTestCase):
   assert.equal(asyncTests.failed, 2);
   for (const failure of asyncTests.failures) {
     assert.match(failure.message, /^async tests are not supported/);
+  }
+});
+
+Deno.test("processes restore the start-up snapshot, which is kept between pools and carries nothing from earlier runs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "troupe-snapshot-test-" });
+  try {
+    const leaky = {
+      "state.py": "seen = []\n",
+      "test_state.py":
+        "import sys, state\n\ndef test_fresh():\n    assert state.seen == []\n    assert 'marker_module' not in sys.modules\n    state.seen.append(1)\n    sys.modules['marker_module'] = state\n",
+    };
+    {
+      await using pool = new PythonSandboxPool({
+        size: 1,
+        startTimeoutMs: 120_000,
+        snapshotDir: dir,
+      });
+      for (let i = 0; i < 2; i++) {
+        const report = await runPythonTests(leaky, { pool });
+        assert.equal(report.status, "passed", JSON.stringify(report));
+      }
+      const process = await pool.acquire();
+      assert.ok(process.fromSnapshot);
+      await pool.release(process);
+      assert.equal(pool.snapshotFailure, null);
+    }
+    const files = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assert.equal(files.length, 1, files.join());
+    assert.match(files[0]!, /^pyodide-[0-9a-f]{24}\.snapshot$/);
+    const made = Deno.statSync(`${dir}/${files[0]}`);
+    assert.equal(made.mode! & 0o077, 0);
+
+    // A second pool restores the kept file without making it again.
+    await using again = new PythonSandboxPool({
+      size: 1,
+      startTimeoutMs: 120_000,
+      snapshotDir: dir,
+    });
+    const process = await again.acquire();
+    assert.ok(process.fromSnapshot);
+    await again.release(process);
+    assert.equal(
+      Deno.statSync(`${dir}/${files[0]}`).mtime?.getTime(),
+      made.mtime?.getTime(),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a snapshot directory others can write to is not used, and a snapshot that cannot be made means a cold start that still works", async () => {
+  const shared = await Deno.makeTempDir({ prefix: "troupe-snapshot-shared-" });
+  try {
+    await Deno.chmod(shared, 0o777);
+    {
+      await using pool = new PythonSandboxPool({
+        size: 1,
+        startTimeoutMs: 120_000,
+        snapshotDir: shared,
+      });
+      const process = await pool.acquire();
+      // Made in the pool's own temp dir instead.
+      assert.ok(process.fromSnapshot);
+      await pool.release(process);
+    }
+    assert.deepEqual([...Deno.readDirSync(shared)], []);
+
+    const notADir = `${shared}/file`;
+    await Deno.writeTextFile(notADir, "");
+    await using cold = new PythonSandboxPool({
+      size: 1,
+      startTimeoutMs: 120_000,
+      snapshotDir: notADir,
+    });
+    const report = await runPythonTests({
+      "test_one.py": "def test_one():\n    assert 1 + 1 == 2\n",
+    }, { pool: cold });
+    assert.equal(report.status, "passed", JSON.stringify(report));
+    assert.match(cold.snapshotFailure ?? "", /file/i);
+    const process = await cold.acquire();
+    assert.equal(process.fromSnapshot, false);
+    await cold.release(process);
+  } finally {
+    await Deno.remove(shared, { recursive: true });
   }
 });

@@ -8,11 +8,7 @@
  */
 import { assert } from "../deps.ts";
 import { FakeTelegram } from "../fakes/telegram.ts";
-import {
-  type NodeProcess,
-  reapProcesses,
-  startNode,
-} from "../reliability/_support.ts";
+import { type NodeProcess, reapProcesses, startNode } from "./_support.ts";
 
 Deno.test({
   name:
@@ -26,6 +22,10 @@ Deno.test({
     DATA_DIR: `${dir}/data`,
     TELEGRAM_BOT_TOKEN: tg.token,
     TELEGRAM_API_ROOT: tg.apiRoot,
+    // The restarted node keeps its id, as a service manager's unit would set
+    // it: it takes its own Telegram poller lease back at once instead of
+    // waiting for the killed node's to expire.
+    NODE_ID: "bot-crash-node",
   };
   const chats = [701, 702, 703];
   let node: NodeProcess | undefined;
