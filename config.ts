@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { z } from "zod";
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -50,6 +51,9 @@ export const configSchema = z.object({
   ),
   DENO_KV_URL: z.string().min(1).optional().describe(
     "Deno KV path or KV Connect URL; unset = DATA_DIR/kv.sqlite3",
+  ),
+  PYTHON_SNAPSHOT_DIR: z.string().min(1).optional().describe(
+    "where the Python sandbox keeps its start-up snapshot of Pyodide (about 30 MB, remade when Pyodide or the sandbox changes); unset = DATA_DIR/cache/python",
   ),
   CHROMA_URL: url.optional().describe(
     "Chroma server URL; unset = embedded Chroma in DATA_DIR/chroma",
@@ -182,6 +186,22 @@ export function leaseTtlMs(
 ): number {
   return config.ACTOR_LEASE_TTL_MS ??
     (actorTransport(config) === "postgres" ? 3_000 : 30_000);
+}
+
+/**
+ * Where the Python sandbox keeps its start-up snapshot: `PYTHON_SNAPSHOT_DIR`,
+ * or `DATA_DIR/cache/python`.
+ *
+ * @example
+ * ```ts
+ * import { parseConfig, pythonSnapshotDir } from "./config.ts";
+ * console.assert(pythonSnapshotDir(parseConfig({ DATA_DIR: "/srv/troupe" })) === "/srv/troupe/cache/python");
+ * ```
+ */
+export function pythonSnapshotDir(
+  config: Pick<Config, "PYTHON_SNAPSHOT_DIR" | "DATA_DIR">,
+): string {
+  return config.PYTHON_SNAPSHOT_DIR ?? join(config.DATA_DIR, "cache", "python");
 }
 
 /**

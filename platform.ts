@@ -9,7 +9,12 @@
  *
  * @module
  */
-import { actorTransport, type Config, leaseTtlMs } from "./config.ts";
+import {
+  actorTransport,
+  type Config,
+  leaseTtlMs,
+  pythonSnapshotDir,
+} from "./config.ts";
 import { createBuildBehaviors } from "./actors/build_behaviors.ts";
 import { LazyPythonPool } from "./actors/workflow/tools/python_sandbox/lazy.ts";
 import {
@@ -145,6 +150,9 @@ export async function startPlatform(
   };
 
   try {
+    // The node's own directory, even when every store is elsewhere: the disk
+    // guard watches it from the first check, the session key lives in it.
+    await Deno.mkdir(config.DATA_DIR, { recursive: true });
     const metrics = createMetrics({
       models: [...new Set([config.OLLAMA_MODEL, config.OLLAMA_EMBED_MODEL])],
     });
@@ -258,10 +266,10 @@ export async function startPlatform(
     // resume from their checkpoint on this or another node.
     const stopWorkflows = new AbortController();
     // Pyodide loads on the first Python build, not at boot; closed after the actors stop.
-    // Its start-up snapshot is kept in the data directory across restarts.
+    // Its start-up snapshot is kept across restarts.
     const pythonPool = new LazyPythonPool({
       size: 1,
-      snapshotDir: join(config.DATA_DIR, "cache", "python"),
+      snapshotDir: pythonSnapshotDir(config),
     });
     cleanups.push(() => pythonPool.close());
     const buildBehaviors = await createBuildBehaviors({

@@ -2,7 +2,10 @@
  * Wall time of one Python sandbox run (a small module and 5 tests): cold (a
  * fresh process loads Pyodide) and warm (a pooled process that has loaded it;
  * only the run is timed, the wait for the pool's refill is not), against the
- * TypeScript sandbox on the same module and tests in the same run.
+ * TypeScript sandbox on the same module and tests in the same run. And the
+ * start of one sandbox process until it is ready for a job: booting Python
+ * (cold) against restoring the start-up snapshot (made once before the
+ * benches, outside the timed part).
  * Run: `RUST_BACKTRACE=0 deno bench -A bench/python_sandbox_bench.ts`.
  */
 import {
@@ -59,8 +62,52 @@ Deno.test("float", () => assert.ok(Math.abs(add(0.1, 0.2) - 0.3) < 1e-9));
 `,
 );
 const pool = new PythonSandboxPool({ size: 1, startTimeoutMs: 180_000 });
+// The start pools' temp dirs and the snapshot live here, removed at unload.
+const startRoot = await Deno.makeTempDir({ prefix: "python-start-bench-" });
+const snapshotDir = `${startRoot}/snapshot`;
+// size 0: every acquire starts a process and waits for it to be ready.
+const coldStarts = new PythonSandboxPool({
+  size: 0,
+  snapshot: false,
+  startTimeoutMs: 180_000,
+  tempRoot: startRoot,
+});
+const snapshotStarts = new PythonSandboxPool({
+  size: 0,
+  snapshotDir,
+  startTimeoutMs: 180_000,
+  tempRoot: startRoot,
+});
+// Makes the snapshot now, so no bench iteration pays for it.
+await snapshotStarts.release(await snapshotStarts.acquire());
 globalThis.addEventListener("unload", () => {
   Deno.removeSync(dir, { recursive: true });
+  Deno.removeSync(startRoot, { recursive: true });
+});
+
+Deno.bench("python process start, cold (Python boots)", {
+  group: "python process start",
+  baseline: true,
+  n: 5,
+  warmup: 1,
+}, async (b) => {
+  b.start();
+  const process = await coldStarts.acquire();
+  b.end();
+  if (process.fromSnapshot) throw new Error("expected a cold start");
+  await coldStarts.release(process);
+});
+
+Deno.bench("python process start, from the snapshot", {
+  group: "python process start",
+  n: 10,
+  warmup: 1,
+}, async (b) => {
+  b.start();
+  const process = await snapshotStarts.acquire();
+  b.end();
+  if (!process.fromSnapshot) throw new Error("expected a snapshot start");
+  await snapshotStarts.release(process);
 });
 
 function expectPassed(

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type Config, parseConfig } from "../config.ts";
+import { type Config, parseConfig, pythonSnapshotDir } from "../config.ts";
 import { type Platform, startPlatform } from "../platform.ts";
 import { createApiKey } from "../storage/api_keys.ts";
 import { createUser } from "../storage/users.ts";
@@ -73,6 +73,8 @@ export async function startEvalNode(
         HOST: "127.0.0.1",
         PORT: "0",
         DATA_DIR: dataDir,
+        // The snapshot outlives the throwaway node: kept where the user's is.
+        PYTHON_SNAPSHOT_DIR: pythonSnapshotDir(config),
         LOG_LEVEL: "error",
         ACTOR_TRANSPORT: "kv",
         OLLAMA_HOST: meter.url,

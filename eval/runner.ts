@@ -14,6 +14,7 @@
  * @module
  */
 import type { Config } from "./_outside_types.ts";
+import { pythonSnapshotDir } from "../config.ts";
 import { isFinal } from "../actors/build_status.ts";
 import { listBuildEvents } from "../storage/build_events.ts";
 import { type Build, loadBuild } from "../storage/builds.ts";
@@ -329,7 +330,11 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
   // process). An eval is a batch job: on a busy machine the harness waits
   // longer for its own sandbox to load than a build does, so a slow start
   // is not counted against the model.
-  const python = new LazyPythonPool({ size: 1, startTimeoutMs: 300_000 });
+  const python = new LazyPythonPool({
+    size: 1,
+    startTimeoutMs: 300_000,
+    snapshotDir: pythonSnapshotDir(options.config),
+  });
   try {
     for (const [modelIndex, model] of settings.models.entries()) {
       options.signal?.throwIfAborted();

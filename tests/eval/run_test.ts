@@ -6,6 +6,7 @@ import { runEval } from "../../eval/runner.ts";
 import { loadTasks } from "../../eval/task.ts";
 import { startFakeOllama } from "../fakes/ollama.ts";
 import { evalModel } from "../fakes/eval_model.ts";
+import { TEST_SNAPSHOT_DIR } from "../_python_snapshot.ts";
 
 Deno.test("an eval through the whole platform runs several models on one node, reports each model's known share, fails shallow answers and counts an absent model as not passed", async () => {
   const all = await loadTasks();
@@ -32,7 +33,11 @@ Deno.test("an eval through the whole platform runs several models on one node, r
       exports: t.exports.map((e) => e.name),
     }))
   )));
-  const config = parseConfig({ OLLAMA_HOST: ollama.url, LOG_LEVEL: "error" });
+  const config = parseConfig({
+    OLLAMA_HOST: ollama.url,
+    LOG_LEVEL: "error",
+    PYTHON_SNAPSHOT_DIR: TEST_SNAPSHOT_DIR,
+  });
   const ticks: number[] = [];
   const report = await runEval({
     config,

@@ -64,7 +64,12 @@ for (const entry of PLAN_CORPUS) {
   });
 }
 
-/** Whether the sandbox runs tests that import the Deno standard library. */
+let stdProbe: Promise<boolean> | undefined;
+/** Whether the sandbox runs tests that import the Deno standard library (probed once). */
+function stdMapped(): Promise<boolean> {
+  return stdProbe ??= sandboxMapsStd();
+}
+
 async function sandboxMapsStd(): Promise<boolean> {
   const dir = await Deno.makeTempDir({ prefix: "troupe-std-probe-" });
   try {
@@ -79,45 +84,93 @@ async function sandboxMapsStd(): Promise<boolean> {
   }
 }
 
-Deno.test("runnable corpus answers pass in their language's sandbox", async (t) => {
-  const stdMapped = await sandboxMapsStd();
+type RunnableEntry = (typeof CODE_CORPUS)[number] & {
+  run: "now" | "needs-std";
+};
+
+/** Writes one answer's files under `dir` (its own folder per answer when batched). */
+async function writeAnswer(dir: string, entry: RunnableEntry): Promise<void> {
+  const parsed = parseGeneration(entry.reply, entry.language);
+  assert.ok(parsed.ok, `${entry.id}: ${!parsed.ok ? parsed.problem : ""}`);
+  for (const file of parsed.value) {
+    const path = `${dir}/${file.path}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), {
+      recursive: true,
+    });
+    await Deno.writeTextFile(path, file.content);
+  }
+}
+
+const runnable = CODE_CORPUS.filter((e): e is RunnableEntry =>
+  e.run !== undefined
+);
+
+// The TypeScript and JavaScript answers each get a folder of their own in ONE
+// workspace per language, run by one `deno test` under the sandbox's real
+// settings (type check, import map, permissions): the type check costs about
+// a second per run, so one run per answer would cost a minute. A failure
+// names its file, and so its answer.
+for (const language of ["typescript", "javascript"] as const) {
+  Deno.test(`runnable ${language} corpus answers pass in the sandbox, each in its own folder`, async () => {
+    const entries = [];
+    for (const e of runnable.filter((e) => e.language === language)) {
+      if (e.run === "now" || await stdMapped()) entries.push(e);
+    }
+    assert.ok(entries.length > 0);
+    const dir = await Deno.makeTempDir({ prefix: "troupe-corpus-" });
+    try {
+      for (const entry of entries) {
+        await writeAnswer(`${dir}/${entry.id}`, entry);
+      }
+      const report = await toolsFor(language)!.runTests(dir, {
+        timeoutMs: 120_000,
+      });
+      assert.equal(
+        report.status,
+        "passed",
+        `${report.reason ?? ""}\n${report.output.slice(-3000)}`,
+      );
+      // Every answer's tests were found and ran.
+      for (const entry of entries) {
+        const ran = [
+          ...report.output.matchAll(
+            /running (\d+) tests? from \.\/([^/\s]+)\//g,
+          ),
+        ].filter((m) => m[2] === entry.id).reduce(
+          (n, m) => n + Number(m[1]),
+          0,
+        );
+        assert.ok(ran > 0, `${entry.id}: no test of it ran\n${report.output}`);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("runnable Python corpus answers pass in the sandbox", async (t) => {
   // One warm Pyodide process at a time, started by the first Python answer.
   await using python = new LazyPythonPool({
     size: 1,
     snapshotDir: TEST_SNAPSHOT_DIR,
   });
-  for (const entry of CODE_CORPUS) {
-    if (entry.run === undefined) continue;
-    await t.step({
-      name: `${entry.id}${
-        entry.run === "needs-std" ? " (needs std mapping)" : ""
-      }`,
-      ignore: entry.run === "needs-std" && !stdMapped,
-      fn: async () => {
-        const parsed = parseGeneration(entry.reply, entry.language);
-        assert.ok(parsed.ok);
-        const dir = await Deno.makeTempDir({ prefix: "troupe-corpus-" });
-        try {
-          for (const file of parsed.value) {
-            const path = `${dir}/${file.path}`;
-            await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), {
-              recursive: true,
-            });
-            await Deno.writeTextFile(path, file.content);
-          }
-          const report = await toolsFor(entry.language)!.runTests(dir, {
-            pythonPool: () => python.get(),
-          });
-          assert.equal(
-            report.status,
-            "passed",
-            `${report.reason ?? ""}\n${report.output.slice(-1500)}`,
-          );
-          assert.ok(report.passed > 0);
-        } finally {
-          await Deno.remove(dir, { recursive: true });
-        }
-      },
+  for (const entry of runnable.filter((e) => e.language === "python")) {
+    await t.step(entry.id, async () => {
+      const dir = await Deno.makeTempDir({ prefix: "troupe-corpus-" });
+      try {
+        await writeAnswer(dir, entry);
+        const report = await toolsFor(entry.language)!.runTests(dir, {
+          pythonPool: () => python.get(),
+        });
+        assert.equal(
+          report.status,
+          "passed",
+          `${report.reason ?? ""}\n${report.output.slice(-1500)}`,
+        );
+        assert.ok(report.passed > 0);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
     });
   }
 });

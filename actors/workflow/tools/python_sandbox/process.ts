@@ -1,6 +1,7 @@
 /**
  * One Python sandbox process: `deno run` of `worker.ts` with no permission but
- * reading Pyodide's package folder (and the start-up snapshot, if any), a V8 heap cap, a WebAssembly memory cap
+ * reading Pyodide's package folder (the start-up snapshot, if any, comes over
+ * stdin), a V8 heap cap, a WebAssembly memory cap
  * and (while a job runs) a wall-clock timeout and a resident-memory watchdog.
  * It loads Pyodide as soon as it is spawned and runs one job.
  *
@@ -9,6 +10,7 @@
 
 import {
   type JobMessage,
+  type SnapshotHeader,
   type WorkerEvent,
   WorkerEventSchema,
 } from "./protocol.ts";
@@ -25,7 +27,7 @@ export interface ProcessSpec {
   wasmMemoryMb: number;
   /** Resident-memory cap in MiB while a job runs. */
   rssLimitMb: number;
-  /** The start-up snapshot to restore (`snapshot.ts`), or null to boot Python cold. */
+  /** The start-up snapshot to restore (`snapshot.ts`), sent over stdin; null to boot Python cold. */
   snapshotPath: string | null;
   /** DENO_DIR of the child (its transpile cache). */
   denoDir: string;
@@ -68,9 +70,6 @@ export class SandboxProcess {
     if (spec.pyodideDir.includes(",")) {
       throw new Error(`pyodide folder ${spec.pyodideDir} contains a comma`);
     }
-    const readable = spec.snapshotPath === null
-      ? spec.pyodideDir
-      : `${spec.pyodideDir},${spec.snapshotPath}`;
     this.#child = new Deno.Command(spec.denoPath, {
       args: [
         "run",
@@ -79,15 +78,13 @@ export class SandboxProcess {
         "--no-lock",
         "--no-remote",
         "--no-npm",
-        `--allow-read=${readable}`,
+        `--allow-read=${spec.pyodideDir}`,
         `--v8-flags=--max-old-space-size=${spec.memoryMb},--wasm-max-mem-pages=${
           spec.wasmMemoryMb * 16
         }`,
         WORKER_URL.href,
         spec.pyodideDir,
-        ...(spec.snapshotPath === null
-          ? []
-          : [`--snapshot=${spec.snapshotPath}`]),
+        ...(spec.snapshotPath === null ? [] : ["--snapshot"]),
       ],
       env: {
         PATH: "/usr/local/bin:/usr/bin:/bin",
@@ -125,6 +122,7 @@ export class SandboxProcess {
       );
     });
     this.closed = Promise.all([this.#pumped, this.#status]).then(() => {});
+    if (spec.snapshotPath !== null) this.#sendSnapshot(spec.snapshotPath);
     this.#send(spec.bootLine);
   }
 
@@ -218,6 +216,27 @@ export class SandboxProcess {
     this.#sendChain = this.#sendChain
       .then(() => writer.write(bytes))
       .catch(() => {}); // the child died; its exit says why
+  }
+
+  /** The snapshot's header line and bytes, read here: the child may not read the file. */
+  #sendSnapshot(path: string): void {
+    this.#writer ??= this.#child.stdin.getWriter();
+    const writer = this.#writer;
+    this.#sendChain = this.#sendChain.then(async () => {
+      let bytes: Uint8Array;
+      try {
+        bytes = await Deno.readFile(path);
+      } catch (error) {
+        this.#appendStderr(`cannot read the start-up snapshot: ${error}\n`);
+        this.kill();
+        return;
+      }
+      const header: SnapshotHeader = { type: "snapshot", size: bytes.length };
+      await writer.write(
+        new TextEncoder().encode(JSON.stringify(header) + "\n"),
+      );
+      await writer.write(bytes);
+    }).catch(() => {}); // the child died; its exit says why
   }
 
   async #closeStdin(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * The line protocol between the parent and a Python sandbox process: one JSON
- * object per line. The parent writes a `boot` line (the runner's Python
+ * object per line. The parent writes the start-up snapshot (a
+ * {@linkcode SnapshotHeader} line and the raw bytes) when it has one, a `boot` line (the runner's Python
  * sources) then a `job` line (the files to test) on the child's stdin; the
  * child answers with {@linkcode WorkerEvent}s on stdout.
  *
@@ -22,7 +23,17 @@ export interface SandboxFile {
   content: string;
 }
 
-/** Parent -> child, first line: the Python sources of the runner. */
+/**
+ * Parent -> child, first when the child restores the start-up snapshot: this
+ * line, then `size` raw bytes of the snapshot.
+ */
+export interface SnapshotHeader {
+  type: "snapshot";
+  /** Bytes of the snapshot that follow the line. */
+  size: number;
+}
+
+/** Parent -> child, the first line (after the snapshot, if any): the Python sources of the runner. */
 export interface BootMessage {
   type: "boot";
   /** Source of `_troupe_runner.py`. */

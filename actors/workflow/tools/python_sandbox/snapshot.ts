@@ -7,7 +7,9 @@
  *
  * The snapshot is made by a sandbox process of its own (the same worker with
  * the same permissions: it may read Pyodide's package folder only) before any
- * job's code exists, so no job's state can be in it. It is written to a
+ * job's code exists, so no job's state can be in it. The parent reads the
+ * file and hands it to each process over stdin: the sandbox may read no
+ * file outside Pyodide's folder, this one included. It is written to a
  * file named after a hash of everything that shapes it (Pyodide's build, the
  * worker and runner sources, the Deno version), so a changed input makes a
  * new file and never reuses an old one. A directory given for keeping it
@@ -45,11 +47,11 @@ export async function startupSnapshot(
   place: SnapshotPlace,
 ): Promise<{ path: string } | { reason: string }> {
   try {
-    const dir = place.keepDir !== undefined && await privateDir(place.keepDir)
+    const dir = place.keepDir !== undefined &&
+        await usableSnapshotDir(place.keepDir)
       ? place.keepDir
       : place.tempDir;
     const path = `${dir}/pyodide-${await snapshotKey(spec)}.snapshot`;
-    if (path.includes(",")) return { reason: `${path} contains a comma` };
     if (await privateFile(path)) return { path };
     const bytes = await makeSnapshot(spec, place.timeoutMs);
     // Written aside and renamed, so a process never reads half a snapshot.
@@ -149,8 +151,12 @@ async function removeStale(dir: string, keep: string): Promise<void> {
   }
 }
 
-/** The directory exists (made if missing), is this user's and only this user can write to it. */
-async function privateDir(dir: string): Promise<boolean> {
+/**
+ * Whether `dir` may hold snapshots: it exists (made 0700 if missing), is this
+ * user's, and nobody else can write to it (a snapshot is code the sandbox
+ * runs, so a file planted by someone else must never be restored).
+ */
+export async function usableSnapshotDir(dir: string): Promise<boolean> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   return ownedAndPrivate(await Deno.stat(dir));
 }

@@ -1,9 +1,9 @@
 /**
  * Entry point of one Python sandbox process (run by `deno run` with no
  * permission but reading Pyodide's package folder, given as the first
- * argument). It loads Pyodide at once (from the start-up snapshot when given
- * `--snapshot=<file>`, see `snapshot.ts`), reads a `boot` line and a `job` line
- * from stdin, writes the files into Pyodide's in-memory file system, drives
+ * argument). It loads Pyodide at once (with `--snapshot`, from the start-up
+ * snapshot that comes first on stdin, see `snapshot.ts`), reads a `boot` line
+ * and a `job` line from stdin, writes the files into Pyodide's in-memory file system, drives
  * `_troupe_runner` one test at a time and writes {@linkcode WorkerEvent} lines
  * on stdout. One job per process: the process exits after it.
  *
@@ -20,7 +20,12 @@
  * @module
  */
 
-import type { BootMessage, JobMessage, WorkerEvent } from "./protocol.ts";
+import type {
+  BootMessage,
+  JobMessage,
+  SnapshotHeader,
+  WorkerEvent,
+} from "./protocol.ts";
 
 interface PyProxyFn {
   (arg?: string): string;
@@ -98,18 +103,72 @@ class OutputSink {
   }
 }
 
-async function* lines(stream: ReadableStream<Uint8Array>) {
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const chunk of stream) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      yield buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
+/** Stdin read as lines, except for one raw frame of bytes (the snapshot). */
+class Input {
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  // Chunks as read, joined only when taken: a 30 MB snapshot arrives in
+  // hundreds of chunks, and joining on every read would copy it hundreds of times.
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+  #decoder = new TextDecoder();
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.getReader();
+  }
+
+  async #more(): Promise<boolean> {
+    const { value, done } = await this.#reader.read();
+    if (done) return false;
+    this.#chunks.push(value);
+    this.#size += value.length;
+    return true;
+  }
+
+  #take(size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    let offset = 0;
+    while (offset < size) {
+      const chunk = this.#chunks[0]!;
+      const n = Math.min(chunk.length, size - offset);
+      out.set(chunk.subarray(0, n), offset);
+      offset += n;
+      if (n === chunk.length) this.#chunks.shift();
+      else this.#chunks[0] = chunk.subarray(n);
+    }
+    this.#size -= size;
+    return out;
+  }
+
+  /** The next line without its newline; null at the end of the stream. */
+  async line(): Promise<string | null> {
+    let scanned = 0; // chunks already searched
+    let before = 0; // bytes in them
+    for (;;) {
+      for (; scanned < this.#chunks.length; scanned++) {
+        const chunk = this.#chunks[scanned]!;
+        const newline = chunk.indexOf(10);
+        if (newline >= 0) {
+          const line = this.#take(before + newline + 1);
+          return this.#decoder.decode(line.subarray(0, line.length - 1));
+        }
+        before += chunk.length;
+      }
+      if (!await this.#more()) {
+        return this.#size === 0
+          ? null
+          : this.#decoder.decode(this.#take(this.#size));
+      }
     }
   }
-  if (buffer.length > 0) yield buffer;
+
+  /** Exactly `size` bytes. */
+  async bytes(size: number): Promise<Uint8Array> {
+    while (this.#size < size) {
+      if (!await this.#more()) {
+        throw new Error(`stdin ended before ${size} bytes`);
+      }
+    }
+    return this.#take(size);
+  }
 }
 
 function describe(error: unknown): string {
@@ -156,11 +215,11 @@ async function main(): Promise<void> {
   const [pyodideDir, mode] = Deno.args;
   if (!pyodideDir) {
     throw new Error(
-      "usage: worker.ts <pyodide package folder> [--make-snapshot | --snapshot=<file>]",
+      "usage: worker.ts <pyodide package folder> [--make-snapshot | --snapshot]",
     );
   }
   const started = performance.now();
-  const input = lines(Deno.stdin.readable);
+  const input = new Input(Deno.stdin.readable);
   // Anything Pyodide prints while loading goes to stderr, never to the protocol.
   const early = (text: string) => console.error(text);
   const { loadPyodide } = await import(
@@ -174,13 +233,17 @@ async function main(): Promise<void> {
     stdout: early,
     stderr: early,
   };
-  const snapshotFile = mode?.startsWith("--snapshot=")
-    ? mode.slice("--snapshot=".length)
-    : null;
   if (mode === "--make-snapshot") options._makeSnapshot = true;
-  if (snapshotFile) options._loadSnapshot = await Deno.readFile(snapshotFile);
+  if (mode === "--snapshot") {
+    // The snapshot comes over stdin: this process may read no file of it.
+    const head = JSON.parse(await input.line() ?? "null") as SnapshotHeader;
+    if (head?.type !== "snapshot") {
+      throw new Error("expected a snapshot line on stdin");
+    }
+    options._loadSnapshot = await input.bytes(head.size);
+  }
   const pyodide: Pyodide & SnapshotMaker = await loadPyodide(options);
-  const boot = JSON.parse((await input.next()).value ?? "null") as BootMessage;
+  const boot = JSON.parse(await input.line() ?? "null") as BootMessage;
   if (boot?.type !== "boot") throw new Error("expected a boot line on stdin");
   const runner = bootRunner(pyodide, boot);
   if (mode === "--make-snapshot") {
@@ -191,10 +254,10 @@ async function main(): Promise<void> {
   emit({
     type: "ready",
     loadMs: Math.round(performance.now() - started),
-    fromSnapshot: snapshotFile !== null,
+    fromSnapshot: mode === "--snapshot",
   });
 
-  const job = JSON.parse((await input.next()).value ?? "null") as JobMessage;
+  const job = JSON.parse(await input.line() ?? "null") as JobMessage;
   if (job?.type !== "job") throw new Error("expected a job line on stdin");
   const sink = new OutputSink(job.maxOutputChars);
   pyodide.setStdout({ write: sink.write });

@@ -6,6 +6,7 @@ import {
   type RunPythonTestsOptions,
   SandboxFileError,
 } from "../../../../actors/workflow/tools/python_sandbox/mod.ts";
+import { usableSnapshotDir } from "../../../../actors/workflow/tools/python_sandbox/snapshot.ts";
 import type { TestReport } from "../../../../actors/workflow/tools/sandbox.ts";
 import { TEST_SNAPSHOT_DIR } from "../../../_python_snapshot.ts";
 
@@ -577,27 +578,30 @@ Deno.test("processes restore the start-up snapshot, which is kept between pools 
   }
 });
 
-Deno.test("a snapshot directory others can write to is not used, and a snapshot that cannot be made means a cold start that still works", async () => {
-  const shared = await Deno.makeTempDir({ prefix: "troupe-snapshot-shared-" });
+Deno.test("a snapshot directory is used only when it is this user's and nobody else can write to it", async () => {
+  const root = await Deno.makeTempDir({ prefix: "troupe-snapshot-dirs-" });
   try {
-    await Deno.chmod(shared, 0o777);
-    {
-      await using pool = new PythonSandboxPool({
-        size: 1,
-        startTimeoutMs: 120_000,
-        snapshotDir: shared,
-      });
-      const process = await pool.acquire();
-      // Made in the pool's own temp dir instead.
-      assert.ok(process.fromSnapshot);
-      await pool.release(process);
+    assert.ok(await usableSnapshotDir(`${root}/made/here`));
+    assert.equal(Deno.statSync(`${root}/made/here`).mode! & 0o777, 0o700);
+    for (const mode of [0o777, 0o775, 0o757]) {
+      await Deno.chmod(root, mode);
+      assert.equal(await usableSnapshotDir(root), false, mode.toString(8));
     }
-    assert.deepEqual([...Deno.readDirSync(shared)], []);
+    await Deno.chmod(root, 0o755);
+    assert.ok(await usableSnapshotDir(root));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
 
-    const notADir = `${shared}/file`;
+Deno.test("when the snapshot cannot be made, processes start cold and still work", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "troupe-snapshot-cold-" });
+  try {
+    const notADir = `${dir}/file`;
     await Deno.writeTextFile(notADir, "");
+    // No warm process: the run's own process is the only one started.
     await using cold = new PythonSandboxPool({
-      size: 1,
+      size: 0,
       startTimeoutMs: 120_000,
       snapshotDir: notADir,
     });
@@ -606,10 +610,7 @@ Deno.test("a snapshot directory others can write to is not used, and a snapshot 
     }, { pool: cold });
     assert.equal(report.status, "passed", JSON.stringify(report));
     assert.match(cold.snapshotFailure ?? "", /file/i);
-    const process = await cold.acquire();
-    assert.equal(process.fromSnapshot, false);
-    await cold.release(process);
   } finally {
-    await Deno.remove(shared, { recursive: true });
+    await Deno.remove(dir, { recursive: true });
   }
 });
