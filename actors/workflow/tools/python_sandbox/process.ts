@@ -35,6 +35,49 @@ export interface ProcessSpec {
   bootLine: string;
 }
 
+/** The sandbox process's entry point. */
+export const WORKER_URL: URL = new URL("./worker.ts", import.meta.url);
+
+/**
+ * The `deno run` of `worker.ts` under the sandbox's permissions and limits,
+ * with `mode` (`--snapshot`, `--make-snapshot`) after the Pyodide folder.
+ */
+export function workerCommand(
+  spec: ProcessSpec,
+  mode: string[],
+): Deno.Command {
+  if (spec.pyodideDir.includes(",")) {
+    throw new Error(`pyodide folder ${spec.pyodideDir} contains a comma`);
+  }
+  return new Deno.Command(spec.denoPath, {
+    args: [
+      "run",
+      "--no-prompt",
+      "--no-config",
+      "--no-lock",
+      "--no-remote",
+      "--no-npm",
+      `--allow-read=${spec.pyodideDir}`,
+      `--v8-flags=--max-old-space-size=${spec.memoryMb},--wasm-max-mem-pages=${
+        spec.wasmMemoryMb * 16
+      }`,
+      WORKER_URL.href,
+      spec.pyodideDir,
+      ...mode,
+    ],
+    env: {
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      NO_COLOR: "1",
+      DENO_NO_UPDATE_CHECK: "1",
+      DENO_DIR: spec.denoDir,
+    },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
 /** What happened to one job. */
 export interface ProcessOutcome {
   events: WorkerEvent[];
@@ -47,7 +90,6 @@ export interface ProcessOutcome {
   stderr: string;
 }
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url);
 const MAX_STDERR = 8000;
 
 /** A spawned sandbox process, used for one job then gone. */
@@ -67,36 +109,10 @@ export class SandboxProcess {
 
   /** Starts the Deno subprocess that loads Pyodide, as `spec` says. */
   constructor(readonly spec: ProcessSpec) {
-    if (spec.pyodideDir.includes(",")) {
-      throw new Error(`pyodide folder ${spec.pyodideDir} contains a comma`);
-    }
-    this.#child = new Deno.Command(spec.denoPath, {
-      args: [
-        "run",
-        "--no-prompt",
-        "--no-config",
-        "--no-lock",
-        "--no-remote",
-        "--no-npm",
-        `--allow-read=${spec.pyodideDir}`,
-        `--v8-flags=--max-old-space-size=${spec.memoryMb},--wasm-max-mem-pages=${
-          spec.wasmMemoryMb * 16
-        }`,
-        WORKER_URL.href,
-        spec.pyodideDir,
-        ...(spec.snapshotPath === null ? [] : ["--snapshot"]),
-      ],
-      env: {
-        PATH: "/usr/local/bin:/usr/bin:/bin",
-        NO_COLOR: "1",
-        DENO_NO_UPDATE_CHECK: "1",
-        DENO_DIR: spec.denoDir,
-      },
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    this.#child = workerCommand(
+      spec,
+      spec.snapshotPath === null ? [] : ["--snapshot"],
+    ).spawn();
     this.#status = this.#child.status.then((status) => {
       this.#exited = true;
       return status;

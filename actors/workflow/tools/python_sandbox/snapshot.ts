@@ -24,9 +24,7 @@
  */
 
 import { createHash } from "node:crypto";
-import type { ProcessSpec } from "./process.ts";
-
-const WORKER_URL = new URL("./worker.ts", import.meta.url);
+import { type ProcessSpec, WORKER_URL, workerCommand } from "./process.ts";
 
 /** Where a snapshot is looked for and kept. */
 export interface SnapshotPlace {
@@ -83,33 +81,7 @@ async function makeSnapshot(
   spec: ProcessSpec,
   timeoutMs: number,
 ): Promise<Uint8Array> {
-  const child = new Deno.Command(spec.denoPath, {
-    args: [
-      "run",
-      "--no-prompt",
-      "--no-config",
-      "--no-lock",
-      "--no-remote",
-      "--no-npm",
-      `--allow-read=${spec.pyodideDir}`,
-      `--v8-flags=--max-old-space-size=${spec.memoryMb},--wasm-max-mem-pages=${
-        spec.wasmMemoryMb * 16
-      }`,
-      WORKER_URL.href,
-      spec.pyodideDir,
-      "--make-snapshot",
-    ],
-    env: {
-      PATH: "/usr/local/bin:/usr/bin:/bin",
-      NO_COLOR: "1",
-      DENO_NO_UPDATE_CHECK: "1",
-      DENO_DIR: spec.denoDir,
-    },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = workerCommand(spec, ["--make-snapshot"]).spawn();
   const timer = setTimeout(() => {
     try {
       child.kill("SIGKILL");
