@@ -1,51 +1,14 @@
 import { Api } from "grammy";
-import type { Update } from "grammy/types";
 import { assert } from "../deps.ts";
 import { FakeTelegram } from "../fakes/telegram.ts";
-import { Poller, type PollerEvent } from "../../bot/polling.ts";
+import { pollerNode } from "./_poller_node.ts";
 import { TelegramTokenError } from "../../bot/errors.ts";
-
-interface Node {
-  poller: Poller;
-  handled: number[];
-  events: PollerEvent[];
-}
-
-function node(
-  tg: FakeTelegram,
-  kv: Deno.Kv,
-  nodeId: string,
-  options: { token?: string; failHandle?: () => boolean } = {},
-): Node {
-  const handled: number[] = [];
-  const events: PollerEvent[] = [];
-  const token = options.token ?? tg.token;
-  const poller = new Poller({
-    api: new Api(token, { apiRoot: tg.apiRoot }),
-    kv,
-    botId: Number(token.split(":")[0]),
-    nodeId,
-    pollTimeoutSeconds: 1,
-    leaseMs: 2000,
-    backoff: { initialMs: 10, maxMs: 100 },
-    apiRoot: tg.apiRoot,
-    onEvent: (e) => events.push(e),
-    handle: (updates: Update[]) => {
-      if (options.failHandle?.()) {
-        return Promise.reject(new Error("handler down"));
-      }
-      handled.push(...updates.map((u) => u.update_id));
-      return Promise.resolve();
-    },
-  });
-  return { poller, handled, events };
-}
 
 Deno.test("of two nodes sharing a KV only the lease holder polls, and each update is handled once", async () => {
   await using tg = await FakeTelegram.start();
   const kv = await Deno.openKv(":memory:");
-  const a = node(tg, kv, "a");
-  const b = node(tg, kv, "b");
+  const a = pollerNode(tg, "a", { kv });
+  const b = pollerNode(tg, "b", { kv });
   a.poller.start();
   await tg.waitFor(() => a.poller.leader);
   b.poller.start();
@@ -75,7 +38,7 @@ Deno.test("of two nodes sharing a KV only the lease holder polls, and each updat
 Deno.test("a 409 Conflict from Telegram is retried with backoff instead of crashing", async () => {
   await using tg = await FakeTelegram.start();
   const kv = await Deno.openKv(":memory:");
-  const a = node(tg, kv, "a");
+  const a = pollerNode(tg, "a", { kv });
   tg.failNext("getUpdates", 4, { code: 409 });
   const done = a.poller.start();
   const update = tg.sendText(1, "hello");
@@ -97,7 +60,7 @@ Deno.test("a webhook left set makes getUpdates conflict until it is deleted", as
   const kv = await Deno.openKv(":memory:");
   const api = new Api(tg.token, { apiRoot: tg.apiRoot });
   await api.setWebhook("https://example.invalid/hook");
-  const a = node(tg, kv, "a");
+  const a = pollerNode(tg, "a", { kv });
   a.poller.start();
   await tg.waitFor(() => a.events.some((e) => e.type === "conflict"));
   await api.deleteWebhook();
@@ -110,7 +73,10 @@ Deno.test("a webhook left set makes getUpdates conflict until it is deleted", as
 Deno.test("a wrong token ends polling with TelegramTokenError naming the variable", async () => {
   await using tg = await FakeTelegram.start();
   const kv = await Deno.openKv(":memory:");
-  const a = node(tg, kv, "a", { token: "999:wrong-token-wrong-token-wrong" });
+  const a = pollerNode(tg, "a", {
+    kv,
+    token: "999:wrong-token-wrong-token-wrong",
+  });
   const error = await a.poller.start().then(() => undefined, (e) => e);
   assert.ok(error instanceof TelegramTokenError);
   assert.match(error.message, /TELEGRAM_BOT_TOKEN/);
@@ -123,7 +89,10 @@ Deno.test("a batch whose handler fails is fetched again, not skipped", async () 
   await using tg = await FakeTelegram.start();
   const kv = await Deno.openKv(":memory:");
   let failures = 2;
-  const a = node(tg, kv, "a", { failHandle: () => failures-- > 0 });
+  const a = pollerNode(tg, "a", {
+    kv,
+    failHandle: () => failures-- > 0,
+  });
   a.poller.start();
   const update = tg.sendText(1, "keep me");
   await tg.waitFor(() => a.handled.length === 1);
@@ -136,7 +105,7 @@ Deno.test("a batch whose handler fails is fetched again, not skipped", async () 
 Deno.test("update ids that restart lower are followed, reported, and survive a change of poller", async () => {
   await using tg = await FakeTelegram.start({ firstUpdateId: 5000 });
   const kv = await Deno.openKv(":memory:");
-  const a = node(tg, kv, "a");
+  const a = pollerNode(tg, "a", { kv });
   a.poller.start();
   const before = [tg.sendText(1, "one"), tg.sendText(1, "two")];
   await tg.waitFor(() => a.handled.length === 2);
@@ -159,7 +128,7 @@ Deno.test("update ids that restart lower are followed, reported, and survive a c
 
   // Another node takes over from the stored (lower) offset: nothing is
   // fetched twice, new updates keep coming.
-  const b = node(tg, kv, "b");
+  const b = pollerNode(tg, "b", { kv });
   b.poller.start();
   const later = tg.sendText(1, "five");
   await tg.waitFor(() => b.handled.length === 1);

@@ -3,14 +3,12 @@
  * server when TEST_DATABASE_URL is set): the store on its own, then two
  * real pollers against the fake Bot API competing through it.
  */
-import { Api } from "grammy";
-import type { Update } from "grammy/types";
 import { sql } from "kysely";
 import { assert } from "../deps.ts";
 import { openTestDatabase } from "./_db.ts";
 import { FakeTelegram } from "../fakes/telegram.ts";
 import { PgPollerStore } from "../../storage/telegram_pollers.ts";
-import { Poller, type PollerEvent } from "../../bot/polling.ts";
+import { pollerNode } from "../bot/_poller_node.ts";
 import type { Clock } from "../../runtime/clock.ts";
 import type { Db } from "../../storage/schema.ts";
 
@@ -156,45 +154,12 @@ Deno.test("telegram poller lease on PostgreSQL", async (t) => {
   });
 });
 
-interface Node {
-  poller: Poller;
-  handled: number[];
-  events: PollerEvent[];
-}
-
-function node(
-  tg: FakeTelegram,
-  store: PgPollerStore,
-  nodeId: string,
-  clock?: Clock,
-): Node {
-  const handled: number[] = [];
-  const events: PollerEvent[] = [];
-  const poller = new Poller({
-    api: new Api(tg.token, { apiRoot: tg.apiRoot }),
-    store,
-    botId: Number(tg.token.split(":")[0]),
-    nodeId,
-    pollTimeoutSeconds: 1,
-    leaseMs: 2000,
-    backoff: { initialMs: 10, maxMs: 100 },
-    apiRoot: tg.apiRoot,
-    onEvent: (e) => events.push(e),
-    ...(clock ? { clock } : {}),
-    handle: (updates: Update[]) => {
-      handled.push(...updates.map((u) => u.update_id));
-      return Promise.resolve();
-    },
-  });
-  return { poller, handled, events };
-}
-
 Deno.test("two pollers on one PostgreSQL: one polls, the other takes over from the stored offset", async () => {
   await using tdb = await openTestDatabase();
   await using tg = await FakeTelegram.start();
   const store = new PgPollerStore(tdb.db);
-  const a = node(tg, store, "a");
-  const b = node(tg, store, "b");
+  const a = pollerNode(tg, "a", { store });
+  const b = pollerNode(tg, "b", { store });
   a.poller.start();
   await tg.waitFor(() => a.poller.leader);
   b.poller.start();
@@ -228,7 +193,7 @@ Deno.test("a poller whose lease expired (a pause, here a clock behind) loses it 
   await using tdb = await openTestDatabase();
   await using tg = await FakeTelegram.start();
   const store = new PgPollerStore(tdb.db);
-  const a = node(tg, store, "a");
+  const a = pollerNode(tg, "a", { store });
   a.poller.start();
   await tg.waitFor(() => a.poller.leader);
   const first = tg.sendText(1, "before");
@@ -240,7 +205,7 @@ Deno.test("a poller whose lease expired (a pause, here a clock behind) loses it 
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (id) => clearTimeout(id as number),
   };
-  const b = node(tg, store, "b", ahead);
+  const b = pollerNode(tg, "b", { store, clock: ahead });
   b.poller.start();
   await tg.waitFor(() => b.poller.leader);
   assert.deepEqual(b.events.find((e) => e.type === "leader"), {

@@ -7,7 +7,7 @@ import {
   parseGeneration,
   parsePlan,
 } from "../../../actors/workflow/prompts.ts";
-import { runTests } from "../../../actors/workflow/tools/sandbox.ts";
+import { sandboxMapsStd } from "./_std_probe.ts";
 import { toolsFor } from "../../../actors/languages/tools.ts";
 import { LazyPythonPool } from "../../../actors/workflow/tools/python_sandbox/lazy.ts";
 import { CODE_CORPUS as DENO_CORPUS, PLAN_CORPUS } from "./corpus/replies.ts";
@@ -64,26 +64,6 @@ for (const entry of PLAN_CORPUS) {
   });
 }
 
-let stdProbe: Promise<boolean> | undefined;
-/** Whether the sandbox runs tests that import the Deno standard library (probed once). */
-function stdMapped(): Promise<boolean> {
-  return stdProbe ??= sandboxMapsStd();
-}
-
-async function sandboxMapsStd(): Promise<boolean> {
-  const dir = await Deno.makeTempDir({ prefix: "troupe-std-probe-" });
-  try {
-    await Deno.writeTextFile(
-      `${dir}/probe_test.ts`,
-      'import { assertEquals } from "jsr:@std/assert";\nDeno.test("probe", () => assertEquals(1, 1));\n',
-    );
-    return (await runTests(dir, { language: "typescript" })).status ===
-      "passed";
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 type RunnableEntry = (typeof CODE_CORPUS)[number] & {
   run: "now" | "needs-std";
 };
@@ -114,7 +94,7 @@ for (const language of ["typescript", "javascript"] as const) {
   Deno.test(`runnable ${language} corpus answers pass in the sandbox, each in its own folder`, async () => {
     const entries = [];
     for (const e of runnable.filter((e) => e.language === language)) {
-      if (e.run === "now" || await stdMapped()) entries.push(e);
+      if (e.run === "now" || await sandboxMapsStd()) entries.push(e);
     }
     assert.ok(entries.length > 0);
     const dir = await Deno.makeTempDir({ prefix: "troupe-corpus-" });

@@ -7,7 +7,7 @@
 import { assert } from "../../deps.ts";
 import { listBuildEvents } from "../../../storage/build_events.ts";
 import { PLAN_FORMAT } from "../../../actors/workflow/prompts.ts";
-import { runTests } from "../../../actors/workflow/tools/sandbox.ts";
+import { sandboxMapsStd } from "./_std_probe.ts";
 import { type Persona, startFakeOllama } from "../../fakes/ollama.ts";
 import { openTestDatabase } from "../../storage/_db.ts";
 import {
@@ -19,21 +19,6 @@ import {
 
 const REQUIREMENTS =
   "A slugify(title) function: lower case, accents dropped, words joined by dashes.";
-
-/** Whether the sandbox runs tests that import the Deno standard library (mapped to in-repo modules). */
-async function sandboxMapsStd(): Promise<boolean> {
-  const dir = await Deno.makeTempDir({ prefix: "troupe-std-probe-" });
-  try {
-    await Deno.writeTextFile(
-      `${dir}/probe_test.ts`,
-      'import { assertEquals } from "jsr:@std/assert";\nDeno.test("probe", () => assertEquals(1, 1));\n',
-    );
-    return (await runTests(dir, { language: "typescript" })).status ===
-      "passed";
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("builds succeed against models that answer like real ones", async (t) => {
   const stdMapped = await sandboxMapsStd();
